@@ -1,0 +1,28 @@
+"""One error format for every argument check: the argument, the rule, the received value."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def arg_error(name, rule, value, cls=ValueError):
+    """``ValueError("Invalid argument `strides`: must be positive. Received: strides=0")``."""
+    return cls(f"Invalid argument `{name}`: {rule}. Received: {name}={value!r}")
+
+
+def check_int(name, value, minimum=None):
+    """``value`` as a Python int; rejects bools, non-integral or non-finite numbers, and values < minimum."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number):
+        raise arg_error(name, "must be an integer", value, TypeError)
+    if isinstance(value, numbers.Integral):
+        out = int(value)
+    else:
+        f = float(value)
+        if not np.isfinite(f) or f != int(f):
+            raise arg_error(name, "must be a finite integer", value)
+        out = int(f)
+    if minimum is not None and out < minimum:
+        rule = "must be positive" if minimum == 1 else f"must be >= {minimum}"
+        raise arg_error(name, rule, value)
+    return out
