@@ -1,0 +1,231 @@
+"""Time the bench-shapes.md conv suite: slimlayers vs PyTorch CPU (if importable).
+
+    PYTHONPATH=/work/main python3 benchmarks/conv.py [--reps 9] [--threads 2] [--only a,b,g]
+
+Forward and forward+backward (forward + grad input + grad filter), float32,
+NHWC, median of --reps repetitions after warm-up, slimlayers and torch calls
+interleaved so both see the same machine state. torch is optional and never a
+dependency of slimlayers (see benchmarks/README.md for a side venv).
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+# id, op, N, H, W, Cin, Cout, k, stride, padding  (bench-shapes.md)
+SHAPES = [
+    ("a", "conv2d", 32, 28, 28, 1, 32, 3, 1, "SAME"),
+    ("b", "conv2d", 32, 28, 28, 32, 64, 3, 2, "SAME"),
+    ("c", "conv2d", 32, 14, 14, 64, 64, 3, 1, "SAME"),
+    ("d", "conv2d", 16, 64, 64, 3, 64, 4, 2, "SAME"),
+    ("e", "conv2d", 16, 32, 32, 64, 128, 4, 2, "SAME"),
+    ("f", "conv2d", 8, 32, 32, 32, 32, 3, 1, "SAME"),   # dilation 2, see _dilation
+    ("g", "conv2d_transpose", 32, 7, 7, 64, 32, 3, 2, "SAME"),
+    ("h", "conv2d_transpose", 32, 14, 14, 32, 1, 3, 2, "SAME"),
+    ("i", "conv2d_transpose", 16, 8, 8, 256, 128, 4, 2, "SAME"),
+    ("j", "conv2d_transpose", 16, 16, 16, 128, 64, 4, 2, "SAME"),
+    ("k", "conv2d_transpose", 16, 32, 32, 64, 3, 4, 2, "SAME"),
+    ("l", "conv2d_transpose", 1, 16, 50, 3, 64, 5, 3, "VALID"),
+]
+
+
+def _dilation(shape):
+    return 2 if shape[0] == "f" else 1
+
+
+def geometry(shape):
+    """Forward-conv view of a benchmark row (TF semantics, semantics.md §0.2/§0.3).
+
+    Returns dict with x_shape (op input), y_shape (op output), w_shape
+    ([k, k, fwd_in, fwd_out], the TF filter array for both ops), stride,
+    dilation, pt/pl (forward-conv top/left padding) and flops.
+    """
+    sid, op, n, h, w, cin, cout, k, s, pad = shape
+    d = _dilation(shape)
+    dk = d * (k - 1) + 1
+    if op == "conv2d":
+        if pad == "SAME":
+            oh, ow = -(-h // s), -(-w // s)
+            ph = max((oh - 1) * s + dk - h, 0)
+            pw = max((ow - 1) * s + dk - w, 0)
+        else:
+            oh, ow, ph, pw = (h - dk) // s + 1, (w - dk) // s + 1, 0, 0
+        flops = 2 * n * oh * ow * cout * cin * k * k
+        return dict(x_shape=(n, h, w, cin), y_shape=(n, oh, ow, cout), w_shape=(k, k, cin, cout),
+                    s=s, d=d, pt=ph // 2, pl=pw // 2, pads=((ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)),
+                    flops=flops)
+    # transposed: input (n, h, w, cin) -> output (n, oh, ow, cout); forward-conv filter [k,k,cout,cin]
+    if pad == "SAME":
+        oh, ow = h * s, w * s
+    else:
+        oh, ow = (h - 1) * s + dk, (w - 1) * s + dk
+    ph = max((h - 1) * s + dk - oh, 0) if pad == "SAME" else 0
+    pw = max((w - 1) * s + dk - ow, 0) if pad == "SAME" else 0
+    flops = 2 * n * h * w * cin * cout * k * k
+    return dict(x_shape=(n, h, w, cin), y_shape=(n, oh, ow, cout), w_shape=(k, k, cout, cin),
+                s=s, d=d, pt=ph // 2, pl=pw // 2, pads=((ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)),
+                flops=flops)
+
+
+def slimlayers_fns(shape):
+    """(forward, forward+backward) zero-argument callables for one benchmark row.
+
+    Switch to the public ops (sl.nn.conv2d / conv2d_transpose + autodiff) by
+    replacing this function; the rest of the script only calls what it returns.
+    """
+    from slimlayers.kernels import conv as K
+
+    g = geometry(shape)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(g["x_shape"], dtype=np.float32)
+    w = rng.standard_normal(g["w_shape"], dtype=np.float32)
+    dy = rng.standard_normal(g["y_shape"], dtype=np.float32)
+    s, d, pt, pl = g["s"], g["d"], g["pt"], g["pl"]
+
+    if shape[1] == "conv2d":
+        def fwd():
+            y = np.empty(g["y_shape"], np.float32)
+            K.conv2d_forward(x, w, y, s, s, d, d, pt, pl, 1)
+            return y
+
+        def fwdbwd():
+            y = fwd()
+            dx = np.empty(x.shape, np.float32)
+            K.conv2d_backprop_input(dy, w, dx, s, s, d, d, pt, pl, 1)
+            dw = np.empty(w.shape, np.float32)
+            K.conv2d_backprop_filter(x, dy, dw, s, s, d, d, pt, pl, 1)
+            return y, dx, dw
+    else:
+        def fwd():
+            y = np.empty(g["y_shape"], np.float32)
+            K.conv2d_backprop_input(x, w, y, s, s, d, d, pt, pl, 1)
+            return y
+
+        def fwdbwd():
+            y = fwd()
+            dx = np.empty(x.shape, np.float32)
+            K.conv2d_forward(dy, w, dx, s, s, d, d, pt, pl, 1)
+            dw = np.empty(w.shape, np.float32)
+            K.conv2d_backprop_filter(dy, x, dw, s, s, d, d, pt, pl, 1)
+            return y, dx, dw
+    return fwd, fwdbwd
+
+
+def torch_fns(shape, torch):
+    """Same computations in PyTorch (channels_last), or None if torch is missing."""
+    F = torch.nn.functional
+    g = geometry(shape)
+    n, h, w_, cin = g["x_shape"]
+    s, d = g["s"], g["d"]
+    k = shape[7]
+    x = torch.randn(n, cin, h, w_).contiguous(memory_format=torch.channels_last)
+    _, oh, ow, cout = g["y_shape"]
+    dy = torch.randn(n, cout, oh, ow).contiguous(memory_format=torch.channels_last)
+    if shape[1] == "conv2d":
+        wt = torch.randn(cout, cin, k, k).contiguous(memory_format=torch.channels_last)
+        (pt, pb), (pl, pr) = g["pads"]
+
+        def op(xx, ww):
+            if pt or pb or pl or pr:
+                xx = F.pad(xx, (pl, pr, pt, pb))
+            return F.conv2d(xx, ww, stride=s, dilation=d)
+    else:
+        wt = torch.randn(cin, cout, k, k).contiguous(memory_format=torch.channels_last)
+        # timing-equivalent padding (exact TF SAME crop would be a slice, §9)
+        dk = d * (k - 1) + 1
+        p = (sum(g["pads"][0]) + 1) // 2
+        op_h = oh - ((h - 1) * s - 2 * p + dk)
+
+        def op(xx, ww):
+            return F.conv_transpose2d(xx, ww, stride=s, padding=p, output_padding=op_h, dilation=d)
+
+    def fwd():
+        with torch.no_grad():
+            return op(x, wt)
+
+    xg = x.clone().requires_grad_(True)
+    wg = wt.clone().requires_grad_(True)
+
+    def fwdbwd():
+        xg.grad = None
+        wg.grad = None
+        y = op(xg, wg)
+        y.backward(dy)
+        return y
+
+    return fwd, fwdbwd
+
+
+def _time(fn, pause):
+    time.sleep(pause)
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated shape ids")
+    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--pause", type=float, default=0.03,
+                    help="seconds of sleep before each timed call, so the other library's "
+                         "spinning worker threads (OpenMP, OpenBLAS) have gone idle")
+    args = ap.parse_args()
+    import numba
+    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+            torch.set_num_threads(args.threads)
+        except ImportError:
+            torch = None
+    shapes = [sh for sh in SHAPES if not args.only or sh[0] in args.only.split(",")]
+    print(f"numba {numba.__version__} threading layer: ", end="")
+    rows = []
+    for shape in shapes:
+        g = geometry(shape)
+        sl = slimlayers_fns(shape)
+        tf_ = torch_fns(shape, torch) if torch is not None else None
+        res = []
+        for which in (0, 1):
+            fns = [sl[which]] + ([tf_[which]] if tf_ else [])
+            for f in fns:  # warm-up (compilation, caches)
+                f()
+                f()
+            times = [[] for _ in fns]
+            for _ in range(args.reps):
+                for i, f in enumerate(fns):
+                    times[i].append(_time(f, args.pause))
+            res.append([float(np.median(t)) for t in times])
+        rows.append((shape, g["flops"], res))
+    print(numba.threading_layer(), "| torch", torch.__version__ if torch else "not installed")
+
+    def line(*cols):
+        print(" ".join(f"{c:>10}" for c in cols))
+
+    ratios = {0: [], 1: []}
+    for which, title, mult in ((0, "forward", 1), (1, "forward+backward (fwd + grad input + grad filter)", 3)):
+        print(f"\n== {title}, float32, {args.threads} threads, median of {args.reps} ==")
+        line("id", "op", "ms", "GFLOP/s", "torch ms", "ratio")
+        for shape, flops, res in rows:
+            t = res[which]
+            gfs = mult * flops / t[0] / 1e9
+            if len(t) > 1:
+                ratios[which].append(t[0] / t[1])
+                line(shape[0], shape[1][:10], f"{t[0]*1e3:.3f}", f"{gfs:.1f}", f"{t[1]*1e3:.3f}",
+                     f"{t[0]/t[1]:.2f}")
+            else:
+                line(shape[0], shape[1][:10], f"{t[0]*1e3:.3f}", f"{gfs:.1f}", "-", "-")
+        if ratios[which]:
+            gm = math.exp(sum(math.log(r) for r in ratios[which]) / len(ratios[which]))
+            print(f"geomean ratio (slimlayers / torch, lower is better): {gm:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

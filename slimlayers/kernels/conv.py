@@ -1,0 +1,258 @@
+"""Direct NHWC 2-D convolution kernels (forward, input gradient, filter gradient).
+
+Contract shared by the three kernels (see docs of each):
+    x [N, H, W, Cin]   w [KH, KW, Cin // groups, Cout]   y [N, OH, OW, Cout]
+    y[n, oy, ox, g*Cog + co] = sum_{a, b, c} xpad[n, oy*sh + a*dh, ox*sw + b*dw, g*Cg + c]
+                                             * w[a, b, c, g*Cog + co]
+    xpad = x shifted down by pt rows and right by pl columns, zeros outside x.
+All arrays C-contiguous and of one float dtype; every kernel overwrites its
+whole output. Sizes are runtime values: one compilation per dtype.
+
+Performance design (why the loops look like this):
+- The innermost loop always runs over a contiguous channel vector of the
+  array being written, so LLVM's loop vectoriser turns it into SIMD code.
+- The loop just outside it walks over *different* output pixels. Updating the
+  same vector twice in a row would chain every iteration through a
+  store->load forward (~10 cycles); alternating pixels keeps the pipes full.
+- When the written channel count is tiny (1-3, e.g. an RGB or grey-scale
+  output) vectorising over it is useless; those cases use dot products over
+  the (larger) reduced channel axis instead ("thin" paths).
+
+Determinism: each prange iteration owns a disjoint slice of the output and
+sums its terms in an order fixed by the shapes alone, so results are bitwise
+identical for any NUMBA_NUM_THREADS.
+"""
+import numpy as np
+from numba import njit, prange
+
+from .config import JIT, PARALLEL_JIT
+
+# Below this many written channels per group, vectorising over them does not
+# pay and the "thin" dot-product paths are used (if the reduced axis is wider).
+_THIN = 8
+# The filter gradient reduces over every output pixel; pixels are dealt
+# round-robin to this many partial sums (a fixed number, never the thread
+# count) to break the dependency chain when a tap has one input channel.
+_SPLIT = 4
+
+
+# ----------------------------------------------------------------------------
+# shared helpers
+# ----------------------------------------------------------------------------
+@njit(inline="always", **JIT)
+def _valid_range(off, s, size, n_out):
+    """[lo, hi): output indices o < n_out with 0 <= o*s + off < size."""
+    lo = 0
+    if off < 0:
+        lo = (-off + s - 1) // s
+    hi = (size - 1 - off) // s + 1  # floor division, also for negatives
+    if hi > n_out:
+        hi = n_out
+    if hi < lo:
+        hi = lo
+    return lo, hi
+
+
+@njit(inline="always", **JIT)
+def _dot(a, b):
+    """sum(a * b) with 4 interleaved partial sums (fixed order, breaks the
+    add latency chain); a and b are 1-D of equal length."""
+    n = a.shape[0]
+    s0 = a.dtype.type(0)
+    s1 = s0
+    s2 = s0
+    s3 = s0
+    m = n - n % 4
+    for i in range(0, m, 4):
+        s0 += a[i] * b[i]
+        s1 += a[i + 1] * b[i + 1]
+        s2 += a[i + 2] * b[i + 2]
+        s3 += a[i + 3] * b[i + 3]
+    for i in range(m, n):
+        s0 += a[i] * b[i]
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(**JIT)
+def _swap_last_axes(w):
+    """[KH, KW, A, B] -> contiguous [KH, KW, B, A]."""
+    KH, KW, A, B = w.shape
+    t = np.empty((KH, KW, B, A), w.dtype)
+    for a in range(KH):
+        for b in range(KW):
+            for i in range(A):
+                for j in range(B):
+                    t[a, b, j, i] = w[a, b, i, j]
+    return t
+
+
+# ----------------------------------------------------------------------------
+# forward
+# ----------------------------------------------------------------------------
+@njit(**PARALLEL_JIT)
+def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
+    """out[N, OH, OW, Cout] = conv(x, w) (cross-correlation, zero padding).
+
+    Parallel over output rows (n, oy); each row sums taps a, b, then input
+    channels, in that order.
+    """
+    N, H, W, Cin = x.shape
+    KH, KW, Cg, Cout = w.shape
+    OH = out.shape[1]
+    OW = out.shape[2]
+    Cog = Cout // groups
+    thin = Cog < _THIN and Cg > Cog
+    wt = _swap_last_axes(w) if thin else w[:, :, :0, :0].copy()
+    for r in prange(N * OH):
+        n = r // OH
+        oy = r - n * OH
+        orow = out[n, oy]
+        orow[:, :] = 0
+        for a in range(KH):
+            iy = oy * sh - pt + a * dh
+            if iy < 0 or iy >= H:
+                continue
+            xrow = x[n, iy]
+            for b in range(KW):
+                off = b * dw - pl
+                lo, hi = _valid_range(off, sw, W, OW)
+                for g in range(groups):
+                    if thin:
+                        for ox in range(lo, hi):
+                            xv = xrow[ox * sw + off, g * Cg:(g + 1) * Cg]
+                            for co in range(g * Cog, (g + 1) * Cog):
+                                orow[ox, co] += _dot(xv, wt[a, b, co])
+                    else:
+                        for c in range(Cg):
+                            ci = g * Cg + c
+                            wr = w[a, b, c, g * Cog:(g + 1) * Cog]
+                            for ox in range(lo, hi):
+                                xv = xrow[ox * sw + off, ci]
+                                op = orow[ox, g * Cog:(g + 1) * Cog]
+                                for co in range(Cog):
+                                    op[co] += xv * wr[co]
+
+
+# ----------------------------------------------------------------------------
+# gradient w.r.t. the input (= transposed convolution forward)
+# ----------------------------------------------------------------------------
+@njit(**PARALLEL_JIT)
+def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
+    """dx[N, H, W, Cin] = d sum(conv2d_forward(x, w) * dy) / dx.
+
+    Gather form, parallel over input rows (n, iy): row iy receives tap a from
+    output row oy = (iy + pt - a*dh) / sh when that is an integer in range;
+    within a row, tap b of output column ox lands on ix = ox*sw + b*dw - pl.
+    Terms are summed over a, b, then output channels.
+    """
+    N, H, W, Cin = dx.shape
+    KH, KW, Cg, Cout = w.shape
+    OH = dy.shape[1]
+    OW = dy.shape[2]
+    Cog = Cout // groups
+    thin = Cg < _THIN and Cog > Cg
+    # vector path reads w[a, b, :, co] along ci: make that contiguous
+    wt = w[:, :, :0, :0].copy() if thin else _swap_last_axes(w)
+    for r in prange(N * H):
+        n = r // H
+        iy = r - n * H
+        drow = dx[n, iy]
+        drow[:, :] = 0
+        for a in range(KH):
+            t = iy + pt - a * dh
+            if t < 0 or t % sh != 0 or t // sh >= OH:
+                continue
+            dyrow = dy[n, t // sh]
+            for b in range(KW):
+                off = b * dw - pl
+                lo, hi = _valid_range(off, sw, W, OW)
+                for g in range(groups):
+                    if thin:
+                        for ox in range(lo, hi):
+                            dv = dyrow[ox, g * Cog:(g + 1) * Cog]
+                            for c in range(Cg):
+                                drow[ox * sw + off, g * Cg + c] += _dot(
+                                    dv, w[a, b, c, g * Cog:(g + 1) * Cog])
+                    else:
+                        for co in range(g * Cog, (g + 1) * Cog):
+                            wr = wt[a, b, co]
+                            for ox in range(lo, hi):
+                                dv = dyrow[ox, co]
+                                dp = drow[ox * sw + off, g * Cg:(g + 1) * Cg]
+                                for c in range(Cg):
+                                    dp[c] += dv * wr[c]
+
+
+# ----------------------------------------------------------------------------
+# gradient w.r.t. the filter
+# ----------------------------------------------------------------------------
+@njit(**PARALLEL_JIT)
+def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
+    """dwt[KH, KW, Cin//groups, Cout] = d sum(conv2d_forward(x, w) * dy) / dw.
+
+    A reduction over all N*OH*OW output pixels. Parallel over independent
+    tasks (tap a, tap b, block of input channels); each task sums its pixels in
+    (n, oy, ox) order into _SPLIT round-robin partial sums, combined in a fixed
+    order. Nothing depends on the thread count.
+    """
+    N, H, W, Cin = x.shape
+    OH = dy.shape[1]
+    OW = dy.shape[2]
+    KH, KW, Cg, Cout = dwt.shape
+    Cog = Cout // groups
+    thin = Cog < _THIN and Cg > Cog
+    # enough tasks to keep every core busy even for 1x1 kernels
+    cblk = Cg
+    while KH * KW * ((Cg + cblk - 1) // cblk) < 32 and cblk > 16:
+        cblk = (cblk + 1) // 2
+    ncb = (Cg + cblk - 1) // cblk
+    for task in prange(KH * KW * ncb):
+        a = task // (KW * ncb)
+        b = (task // ncb) % KW
+        c0 = (task % ncb) * cblk
+        c1 = min(c0 + cblk, Cg)
+        nc = c1 - c0
+        off = b * dw - pl
+        lo, hi = _valid_range(off, sw, W, OW)
+        # partial sums: [split, c, co] (vector path) or [split, co, c] (thin)
+        if thin:
+            acc = np.zeros((_SPLIT, Cout, nc), dwt.dtype)
+        else:
+            acc = np.zeros((_SPLIT, nc, Cout), dwt.dtype)
+        for n in range(N):
+            for oy in range(OH):
+                iy = oy * sh - pt + a * dh
+                if iy < 0 or iy >= H:
+                    continue
+                xrow = x[n, iy]
+                dyrow = dy[n, oy]
+                for ox in range(lo, hi):
+                    q = ox % _SPLIT
+                    xp = xrow[ox * sw + off]
+                    dp = dyrow[ox]
+                    for g in range(groups):
+                        if thin:
+                            xv = xp[g * Cg + c0:g * Cg + c1]
+                            for co in range(g * Cog, (g + 1) * Cog):
+                                dv = dp[co]
+                                ar = acc[q, co]
+                                for c in range(nc):
+                                    ar[c] += dv * xv[c]
+                        else:
+                            dv = dp[g * Cog:(g + 1) * Cog]
+                            for c in range(nc):
+                                xv = xp[g * Cg + c0 + c]
+                                ar = acc[q, c, g * Cog:(g + 1) * Cog]
+                                for co in range(Cog):
+                                    ar[co] += xv * dv[co]
+        for c in range(nc):
+            for co in range(Cout):
+                if thin:
+                    s = acc[0, co, c]
+                    for q in range(1, _SPLIT):
+                        s += acc[q, co, c]
+                else:
+                    s = acc[0, c, co]
+                    for q in range(1, _SPLIT):
+                        s += acc[q, c, co]
+                dwt[a, b, c0 + c, co] = s

@@ -1,0 +1,202 @@
+"""slimlayers.kernels.conv against the naive loops in tests/naive.py."""
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+sys.path.insert(0, os.path.dirname(__file__))
+import naive  # noqa: E402
+
+from slimlayers.kernels import conv as K  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@st.composite
+def conv_cases(draw):
+    """A random, valid conv configuration (shapes, strides, dilations, pads, groups, dtype)."""
+    groups = draw(st.integers(1, 3))
+    cin = groups * draw(st.integers(1, 4))
+    # include thin (1-3) and wider (> 8 per group) channel counts
+    cog = draw(st.sampled_from([1, 2, 3, 5, 9, 12]))
+    cin = groups * draw(st.sampled_from([1, 2, 3, 5, 9, 12])) if draw(st.booleans()) else cin
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dh, dw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    pads = ((draw(st.integers(0, 3)), draw(st.integers(0, 3))),
+            (draw(st.integers(0, 3)), draw(st.integers(0, 3))))
+    dkh, dkw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    # input at least as large as the dilated kernel minus padding (output >= 1)
+    h = draw(st.integers(max(1, dkh - sum(pads[0])), max(1, dkh - sum(pads[0])) + 7))
+    w = draw(st.integers(max(1, dkw - sum(pads[1])), max(1, dkw - sum(pads[1])) + 7))
+    n = draw(st.sampled_from([0, 1, 2, 3]))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    return dict(n=n, h=h, w=w, cin=cin, cout=groups * cog, kh=kh, kw=kw, strides=(sh, sw),
+                dilations=(dh, dw), pads=pads, groups=groups, dtype=dtype)
+
+
+def _args(c):
+    (pt, _), (pl, _) = c["pads"]
+    return (c["strides"][0], c["strides"][1], c["dilations"][0], c["dilations"][1], pt, pl,
+            c["groups"])
+
+
+def _tol(dtype, terms):
+    """Tolerance of the checks TF conformance uses (R = products per element)."""
+    if dtype == np.float32:
+        return dict(rtol=1e-4, atol=1e-5 * np.sqrt(max(terms, 1)))
+    return dict(rtol=1e-11, atol=1e-12 * np.sqrt(max(terms, 1)))
+
+
+def _arrays(c, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((c["n"], c["h"], c["w"], c["cin"])).astype(c["dtype"])
+    wt = rng.standard_normal((c["kh"], c["kw"], c["cin"] // c["groups"], c["cout"])).astype(c["dtype"])
+    return x, wt
+
+
+def _run_all(c, x, wt, dy=None):
+    """Forward, input grad and filter grad from the kernels (outputs pre-filled with NaN)."""
+    ref = naive.naive_conv2d(x, wt, c["strides"], c["pads"], c["dilations"], c["groups"])
+    y = np.full(ref.shape, np.nan, c["dtype"])
+    K.conv2d_forward(x, wt, y, *_args(c))
+    if dy is None:
+        dy = np.random.default_rng(1).standard_normal(ref.shape).astype(c["dtype"])
+    dx = np.full(x.shape, np.nan, c["dtype"])
+    K.conv2d_backprop_input(dy, wt, dx, *_args(c))
+    dwt = np.full(wt.shape, np.nan, c["dtype"])
+    K.conv2d_backprop_filter(x, dy, dwt, *_args(c))
+    return ref, y, dy, dx, dwt
+
+
+@settings(max_examples=150, deadline=None)
+@given(conv_cases(), st.integers(0, 2**31))
+def test_kernels_match_naive(c, seed):
+    x, wt = _arrays(c, seed)
+    ref, y, dy, dx, dwt = _run_all(c, x, wt)
+    kh, kw, cg, cog = c["kh"], c["kw"], c["cin"] // c["groups"], c["cout"] // c["groups"]
+    np.testing.assert_allclose(y, ref, **_tol(c["dtype"], kh * kw * cg))
+    rdx = naive.naive_conv2d_backprop_input(dy, wt, (c["h"], c["w"]), c["strides"], c["pads"],
+                                            c["dilations"], c["groups"])
+    np.testing.assert_allclose(dx, rdx, **_tol(c["dtype"], kh * kw * cog))
+    rdw = naive.naive_conv2d_backprop_filter(x, dy, (kh, kw), c["strides"], c["pads"],
+                                             c["dilations"], c["groups"])
+    np.testing.assert_allclose(dwt, rdw, **_tol(c["dtype"], y.shape[0] * y.shape[1] * y.shape[2]))
+    for arr in (y, dx, dwt):
+        assert arr.dtype == c["dtype"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_cases(), st.integers(0, 2**31))
+def test_adjoint_identity(c, seed):
+    """<conv(x), y> == <x, backprop_input(y)> (the transposed conv is the adjoint)."""
+    c = dict(c, dtype=np.float64, n=max(c["n"], 1))
+    x, wt = _arrays(c, seed)
+    ref, y, dy, dx, _ = _run_all(c, x, wt)
+    lhs = float(np.sum(y * dy))
+    rhs = float(np.sum(x * dx))
+    assert np.isclose(lhs, rhs, rtol=1e-10, atol=1e-10 * np.sqrt(y.size + x.size))
+
+
+def test_benchmark_like_shapes():
+    """The big shapes of benchmarks/ (thin and wide channels, strided), reduced batch."""
+    cases = [  # (h, w, cin, cout, k, s, pads)
+        (28, 28, 1, 32, 3, 1, ((1, 1), (1, 1))),
+        (28, 28, 32, 64, 3, 2, ((0, 1), (0, 1))),
+        (64, 64, 3, 64, 4, 2, ((1, 1), (1, 1))),
+        (28, 28, 1, 32, 3, 2, ((0, 1), (0, 1))),
+        (64, 64, 3, 64, 4, 2, ((1, 1), (1, 1))),
+        (50, 152, 64, 3, 5, 3, ((0, 0), (0, 0))),
+    ]
+    for h, w, cin, cout, k, s, pads in cases:
+        c = dict(n=2, h=h, w=w, cin=cin, cout=cout, kh=k, kw=k, strides=(s, s), dilations=(1, 1),
+                 pads=pads, groups=1, dtype=np.float32)
+        x, wt = _arrays(c, 0)
+        ref, y, dy, dx, dwt = _run_all(c, x, wt)
+        np.testing.assert_allclose(y, ref, **_tol(np.float32, k * k * cin))
+        rdx = naive.naive_conv2d_backprop_input(dy, wt, (h, w), (s, s), pads, (1, 1), 1)
+        np.testing.assert_allclose(dx, rdx, **_tol(np.float32, k * k * cout))
+        rdw = naive.naive_conv2d_backprop_filter(x, dy, (k, k), (s, s), pads, (1, 1), 1)
+        np.testing.assert_allclose(dwt, rdw, **_tol(np.float32, y.size // cout))
+
+
+_DETERMINISM_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    sys.path.insert(0, sys.argv[2])
+    from slimlayers.kernels import conv as K
+    rng = np.random.default_rng(0)
+    res = []
+    # (n, h, w, cin, cout, k, s, d, pt, pl, groups): wide, thin-in, thin-out, grouped, 1x1
+    for n, h, w, cin, cout, k, s, d, pt, pl, g in [
+            (3, 17, 13, 16, 24, 3, 1, 1, 1, 1, 1), (2, 20, 20, 1, 32, 3, 2, 1, 0, 1, 1),
+            (2, 19, 21, 32, 3, 4, 2, 1, 1, 2, 1), (2, 11, 9, 12, 18, 3, 2, 2, 2, 1, 3),
+            (5, 8, 8, 40, 40, 1, 1, 1, 0, 0, 1)]:
+        for dt in (np.float32, np.float64):
+            x = rng.standard_normal((n, h, w, cin)).astype(dt)
+            wt = rng.standard_normal((k, k, cin // g, cout)).astype(dt)
+            oh = (h + 2 * pt - d * (k - 1) - 1) // s + 1
+            ow = (w + 2 * pl - d * (k - 1) - 1) // s + 1
+            y = np.empty((n, oh, ow, cout), dt)
+            K.conv2d_forward(x, wt, y, s, s, d, d, pt, pl, g)
+            dy = rng.standard_normal(y.shape).astype(dt)
+            dx = np.empty_like(x)
+            K.conv2d_backprop_input(dy, wt, dx, s, s, d, d, pt, pl, g)
+            dwt = np.empty_like(wt)
+            K.conv2d_backprop_filter(x, dy, dwt, s, s, d, d, pt, pl, g)
+            res += [y, dx, dwt]
+    np.save(sys.argv[1], np.concatenate([r.ravel().view(np.uint8) for r in res]))
+""")
+
+
+def test_bitwise_identical_across_thread_counts(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(_DETERMINISM_SCRIPT)
+    outs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"out{threads}.npy"
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        subprocess.run([sys.executable, str(script), str(out), REPO], env=env, check=True)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_cache_works_from_read_only_package(tmp_path):
+    """cache=True must not fail when the package directory is read-only:
+    Numba then writes to NUMBA_CACHE_DIR (or its user-wide default)."""
+    pkg = tmp_path / "ro" / "slimlayers"
+    shutil.copytree(os.path.join(REPO, "slimlayers", "kernels"), pkg / "kernels",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (pkg / "__init__.py").write_text("")
+    for root, dirs, files in os.walk(tmp_path / "ro"):
+        for name in dirs + files:
+            os.chmod(os.path.join(root, name), 0o555)
+    os.chmod(tmp_path / "ro", 0o555)
+    code = textwrap.dedent("""
+        import sys, numpy as np
+        sys.path.insert(0, sys.argv[1])
+        from slimlayers.kernels import conv as K
+        x = np.ones((1, 3, 3, 1), np.float32); w = np.ones((2, 2, 1, 1), np.float32)
+        y = np.empty((1, 2, 2, 1), np.float32)
+        K.conv2d_forward(x, w, y, 1, 1, 1, 1, 0, 0, 1)
+        assert (y == 4).all()
+        st = K.conv2d_forward.stats
+        print(sum(st.cache_hits.values()), sum(st.cache_misses.values()))
+    """)
+    cache_dir = tmp_path / "cache"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir))
+    try:
+        runs = [subprocess.run([sys.executable, "-c", code, str(tmp_path / "ro")], env=env,
+                               check=True, capture_output=True, text=True).stdout.split()
+                for _ in range(2)]
+    finally:
+        for root, dirs, files in os.walk(tmp_path / "ro"):
+            os.chmod(root, 0o755)
+    assert any(cache_dir.rglob("*.nbi")), "nothing was cached"
+    hits, misses = (int(v) for v in runs[1])
+    assert hits >= 1 and misses == 0, runs
