@@ -18,7 +18,7 @@ import numpy as np
 
 from ..autodiff.tape import record
 from ..autodiff.tensor import Tensor, _as_array
-from ..initializers.base import check_number
+from ..nn._errors import check_number
 from ..nn._errors import arg_error
 from .special import erfc
 

@@ -190,14 +190,3 @@ def check_dtype(dtype, float_only=False):
         rule = "must be a float dtype for a random initializer" if float_only else "must be a numeric dtype"
         raise arg_error("dtype", rule, dtype)
     return dt
-
-
-def check_number(name, value, minimum=None, strict=False):
-    """``value`` as a finite float; ``minimum`` bounds it (``strict``: exclusive)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise arg_error(name, "must be a finite number", value, TypeError if not isinstance(value, numbers.Real)
-                        else ValueError)
-    value = float(value)
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        raise arg_error(name, f"must be {'>' if strict else '>='} {minimum:g}", value)
-    return value

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn._errors import arg_error
-from .base import Initializer, check_number
+from ..nn._errors import arg_error, check_number
+from .base import Initializer
 
 
 class Zeros(Initializer):

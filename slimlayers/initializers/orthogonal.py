@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from .base import Initializer, check_number
+from ..nn._errors import check_number
+from .base import Initializer
 
 
 class Orthogonal(Initializer):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 
-from ..nn._errors import arg_error
-from .base import Initializer, check_number, compute_fans
+from ..nn._errors import arg_error, check_number
+from .base import Initializer, compute_fans
 from .distributions import truncated_normal
 
 # std of a standard normal truncated to [-2, 2]; dividing by it restores the wanted std

@@ -1,6 +1,7 @@
 """One error format for every argument check: the argument, the rule, the received value."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -26,3 +27,14 @@ def check_int(name, value, minimum=None):
         rule = "must be positive" if minimum == 1 else f"must be >= {minimum}"
         raise arg_error(name, rule, value)
     return out
+
+
+def check_number(name, value, minimum=None, strict=False):
+    """``value`` as a finite float; ``minimum`` bounds it (``strict``: exclusive)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise arg_error(name, "must be a finite number", value, TypeError if not isinstance(value, numbers.Real)
+                        else ValueError)
+    value = float(value)
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        raise arg_error(name, f"must be {'>' if strict else '>='} {minimum:g}", value)
+    return value
