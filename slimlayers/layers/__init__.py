@@ -1,0 +1,23 @@
+"""Keras-style layers (Keras 3 semantics): build on first call, weights, losses, config.
+
+Example:
+    >>> import numpy as np, slimlayers as sl
+    >>> x = sl.layers.Input((8, 8, 1))
+    >>> sl.layers.Conv2DTranspose(4, 3, strides=2, padding="same")(x).shape
+    (None, 16, 16, 4)
+"""
+from .base import Layer
+from .convolutional import Conv2D, Conv2DTranspose
+from .core import Activation, Dense, Flatten, Input, InputLayer, LeakyReLU, Reshape
+from .merging import Add, Concatenate
+from .normalization import BatchNormalization
+from .pooling import AveragePooling2D, MaxPooling2D
+from .regularization import Dropout
+from .reshaping import UpSampling2D
+from .symbolic import SymbolicTensor
+
+from .functional import conv2d, conv2d_transpose, dense  # tf.layers-style functions
+
+__all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
+           "Conv2DTranspose", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU",
+           "MaxPooling2D", "Reshape", "SymbolicTensor", "UpSampling2D", "conv2d", "conv2d_transpose", "dense"]

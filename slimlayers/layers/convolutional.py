@@ -1,0 +1,235 @@
+"""``Conv2D`` and ``Conv2DTranspose`` with Keras 3 semantics and defaults.
+
+Sizes come from ``slimlayers.nn.shapes`` and the arithmetic from the NHWC
+cores of ``slimlayers.nn.conv``; this module only normalises arguments,
+creates weights and wires ``conv → bias → activation``.
+
+Example:
+    >>> x = np.ones((1, 4, 4, 1), "float32")
+    >>> sl.layers.Conv2DTranspose(1, 3, strides=2, padding="valid")(x).shape
+    (1, 9, 9, 1)
+    >>> sl.layers.Conv2D(8, 3, padding="same")(np.ones((2, 5, 5, 3), "float32")).shape
+    (2, 5, 5, 8)
+"""
+from __future__ import annotations
+
+from .. import activations, initializers, regularizers
+from ..nn._errors import arg_error, check_int
+from ..nn.arguments import int_tuple, keras_data_format, padding_mode
+from ..nn.conv import conv2d_nhwc, conv2d_transpose_nhwc
+from ..nn.shapes import conv_output_length, conv_transpose_output_length, same_padding, transpose_crop
+from ._spatial import check_axis_size, check_rank, from_channels_last, join_shape, split_shape, to_channels_last
+from .base import Layer
+
+__all__ = ["Conv2D", "Conv2DTranspose"]
+
+
+class _Conv(Layer):
+    """Arguments, weights and the bias/activation tail shared by both convolutions."""
+
+    def __init__(self, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                 use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                 activity_regularizer, name, trainable, dtype):
+        super().__init__(trainable=trainable, name=name, dtype=dtype, activity_regularizer=activity_regularizer)
+        self.filters = check_int("filters", filters, minimum=1)
+        self.kernel_size = int_tuple("kernel_size", kernel_size)
+        self.strides = int_tuple("strides", strides)
+        self.padding = padding_mode(padding)
+        self.data_format = keras_data_format(data_format)
+        self.dilation_rate = int_tuple("dilation_rate", dilation_rate)
+        self.groups = check_int("groups", groups, minimum=1)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError("Invalid arguments `strides` and `dilation_rate`: `strides > 1` is not supported "
+                             f"together with `dilation_rate > 1`. Received: strides={self.strides} and "
+                             f"dilation_rate={self.dilation_rate}")
+        if self.filters % self.groups:
+            raise arg_error("groups", f"must divide filters={self.filters} (the number of filters must be "
+                            "evenly divisible by the number of groups)", self.groups)
+        self.kernel = self.bias = None
+
+    def _input_channels(self, input_shape):
+        check_rank(self, input_shape, 4)
+        channels = split_shape(input_shape, self.data_format)[3]
+        if channels is None:
+            raise ValueError(f"Layer {self.name!r} needs a known number of input channels; received input "
+                             f"shape {tuple(input_shape)}")
+        if channels % self.groups:
+            raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
+                             f"Received groups={self.groups}, but the input has {channels} channels (full "
+                             f"input shape is {tuple(input_shape)}).")
+        return channels
+
+    def _create_weights(self, input_shape, kernel_shape):
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer, self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+        self._built_channels = self._input_channels(input_shape)
+        super().build(input_shape)
+
+    def _nhwc_input(self, inputs):
+        check_rank(self, inputs.shape, 4)
+        channel_axis = 3 if self.data_format == "channels_last" else 1
+        check_axis_size(self, inputs.shape, channel_axis, self._built_channels)
+        return to_channels_last(inputs, self.data_format)
+
+    def _finish(self, y):
+        if self.use_bias:
+            y = y + self.bias
+        return from_channels_last(self.activation(y), self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        check_rank(self, input_shape, 4)
+        n, h, w, _ = split_shape(input_shape, self.data_format)
+        oh, ow = (self._output_length(axis, size) for axis, size in enumerate((h, w)))
+        return join_shape(n, oh, ow, self.filters, self.data_format)
+
+    def _check_output(self, input_hw, output_hw):
+        if min(output_hw) <= 0:
+            raise ValueError(f"Computed output size would be zero or negative: {tuple(output_hw)} for layer "
+                             f"{self.name!r} (input spatial size {tuple(input_hw)}, kernel_size="
+                             f"{self.kernel_size}, strides={self.strides}, dilation_rate={self.dilation_rate}, "
+                             f"padding={self.padding!r}).")
+
+
+class Conv2D(_Conv):
+    """2-D convolution (cross-correlation) layer, as ``keras.layers.Conv2D``.
+
+    Output length per axis (``dk = d*(k-1)+1``): ``'valid'`` ``floor((i - dk)/s) + 1``;
+    ``'same'`` ``ceil(i/s)`` with TF's padding split (the extra row/column at the bottom/right).
+
+    Args:
+        filters: number of output channels (> 0, divisible by ``groups``).
+        kernel_size, strides, dilation_rate: int or tuple of 2 ints (> 0); strides > 1 together
+            with dilation_rate > 1 is rejected, as in Keras.
+        padding: ``'valid'`` or ``'same'`` (any case).
+        data_format: ``'channels_last'`` (default, ``None``) or ``'channels_first'``.
+        groups: split the input channels into ``groups`` independent convolutions.
+        activation: name or callable applied after the bias (``None``: linear).
+        kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            activity_regularizer: names, config dicts or objects.
+
+    Weights: ``kernel`` ``(kh, kw, in_channels/groups, filters)`` and ``bias`` ``(filters,)``.
+
+    Example:
+        >>> Conv2D(6, 3, groups=2)(np.ones((1, 8, 8, 4), "float32")).shape
+        (1, 6, 6, 6)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, name=None, trainable=True, dtype=None):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, name, trainable, dtype)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self._create_weights(input_shape, (*self.kernel_size, channels // self.groups, self.filters))
+
+    def _output_length(self, axis, length):
+        return conv_output_length(length, self.kernel_size[axis], self.padding, self.strides[axis],
+                                  self.dilation_rate[axis])
+
+    def call(self, inputs):
+        x = self._nhwc_input(inputs)
+        in_hw = x.shape[1:3]
+        out_hw = tuple(self._output_length(axis, i) for axis, i in enumerate(in_hw))
+        self._check_output(in_hw, out_hw)
+        pad_before = tuple(
+            same_padding(i, self.kernel_size[axis], self.strides[axis], self.dilation_rate[axis])[0]
+            if self.padding == "same" else 0
+            for axis, i in enumerate(in_hw))
+        y = conv2d_nhwc(x, self.kernel, self.strides, pad_before, self.dilation_rate, self.groups, out_hw)
+        return self._finish(y)
+
+
+class Conv2DTranspose(_Conv):
+    """Transposed 2-D convolution (the adjoint of ``Conv2D``), as ``keras.layers.Conv2DTranspose``.
+
+    Output length per axis (Keras formulas, ``dk = d*(k-1)+1``; see
+    ``sl.nn.conv_transpose_output_length``):
+
+    =========  ==========================  ==============================
+    padding    output_padding=None         output_padding=op
+    =========  ==========================  ==============================
+    'valid'    ``(i-1)*s + max(dk, s)``    ``(i-1)*s + dk + op``
+    'same'     ``i*s``                     ``(i-1)*s + dk % 2 + op``
+    =========  ==========================  ==============================
+
+    The full scatter result is cropped by ``P // 2`` rows/columns at the start,
+    ``P = max((i-1)*s + dk - o, 0)`` for ``'same'`` (0 for ``'valid'``). This also
+    covers ``'same'`` with an even ``dk`` and ``output_padding=0``, where Keras'
+    TensorFlow backend crashes and its torch backend returns this result.
+
+    Beyond Keras 3: dilation runs on CPU (TF's CPU kernel refuses it),
+    ``channels_first`` runs, and ``groups`` works as in PyTorch/MindSpore.
+
+    Args:
+        filters: number of output channels (> 0, divisible by ``groups``).
+        kernel_size, strides, dilation_rate: int or tuple of 2 ints (> 0); strides > 1 together
+            with dilation_rate > 1 is rejected, as in Keras.
+        padding: ``'valid'`` or ``'same'`` (any case).
+        output_padding: ``None`` or int / tuple of 2 ints, each ``>= 0`` and strictly less than
+            the stride on its axis.
+        data_format, groups, activation, use_bias, initializers, regularizers: as ``Conv2D``.
+
+    Weights: ``kernel`` ``(kh, kw, filters/groups, in_channels)`` (the filter of the forward conv
+    it is the adjoint of) and ``bias`` ``(filters,)``.
+
+    Initializer fans: the kernel is initialised with the Keras fan rule, which
+    reads ``fan_in = kh*kw*filters/groups`` — the layer's *output* channels —
+    and ``fan_out = kh*kw*in_channels``. That is exactly what Keras does (and
+    PyTorch, whose ``ConvTranspose2d`` weight ``[in, out/groups, kh, kw]`` gives
+    the same numbers), so He/LeCun scales match Keras and PyTorch weight for
+    weight; it is the forward conv's fan-in, not the transposed layer's. Pass
+    e.g. ``HeUniform``-like ``VarianceScaling(..., input_axes=3, output_axes=2)``
+    to scale by the input channels instead.
+
+    Example:
+        >>> Conv2DTranspose(1, 3, strides=2, padding="same")(np.ones((1, 4, 4, 1), "float32")).shape
+        (1, 8, 8, 1)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, name=None, trainable=True, dtype=None):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, name, trainable, dtype)
+        self.output_padding = None
+        if output_padding is not None:
+            self.output_padding = int_tuple("output_padding", output_padding, minimum=0)
+            for axis, (op, s) in enumerate(zip(self.output_padding, self.strides)):
+                if op >= s:
+                    raise ValueError(
+                        "Invalid argument `output_padding`: must be strictly less than `strides` on every "
+                        f"axis. At dimension {axis}, output_padding is {op} but strides is {s}. "
+                        f"Received: output_padding={self.output_padding}, strides={self.strides}")
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self._create_weights(input_shape, (*self.kernel_size, self.filters // self.groups, channels))
+
+    def _output_length(self, axis, length):
+        op = None if self.output_padding is None else self.output_padding[axis]
+        return conv_transpose_output_length(length, self.kernel_size[axis], self.padding, self.strides[axis],
+                                            self.dilation_rate[axis], op)
+
+    def call(self, inputs):
+        x = self._nhwc_input(inputs)
+        in_hw = x.shape[1:3]
+        out_hw = tuple(self._output_length(axis, i) for axis, i in enumerate(in_hw))
+        self._check_output(in_hw, out_hw)
+        crop = tuple(transpose_crop(o, i, self.kernel_size[axis], self.strides[axis], self.padding,
+                                    self.dilation_rate[axis])
+                     for axis, (i, o) in enumerate(zip(in_hw, out_hw)))
+        y = conv2d_transpose_nhwc(x, self.kernel, self.strides, crop, self.dilation_rate, self.groups, out_hw)
+        return self._finish(y)

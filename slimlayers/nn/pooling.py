@@ -1,0 +1,94 @@
+"""``max_pool2d`` and ``avg_pool2d`` with tf.nn semantics (differentiable).
+
+Window placement is the convolution's: VALID output ``floor((i - k)/s) + 1``,
+SAME output ``ceil(i/s)`` with TF's padding split (extra row/column at the
+bottom/right). Padded positions never win a max, and SAME average pooling
+divides by the number of real (non-padded) positions in each window.
+
+Example:
+    >>> x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+    >>> sl.nn.max_pool2d(x, 2, 2, "VALID").numpy()[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autodiff.tape import record
+from ..kernels import pooling as kernels
+from .arguments import float_dtype, padding_mode, spatial_pair, tf_data_format
+from .conv import _empty, _from_nhwc, _rank4, _to_nhwc
+from .shapes import conv_output_length, same_padding
+
+__all__ = ["max_pool2d", "avg_pool2d"]
+
+
+def _window(input, ksize, strides, padding, data_format):
+    """Validated NHWC input and ``(kernel, strides, pad_before, out_hw)`` of the pooling windows."""
+    df = tf_data_format(data_format)
+    x = _rank4("input", input)
+    float_dtype("input", x._value)
+    ksize = spatial_pair("ksize", ksize, df)
+    strides = spatial_pair("strides", strides, df)
+    mode = padding_mode(padding)
+    xh = _to_nhwc(x, df)
+    pad_before, out_hw = [], []
+    for axis in range(2):
+        i, k, s = xh.shape[1 + axis], ksize[axis], strides[axis]
+        o = conv_output_length(i, k, mode, s)
+        if o <= 0:
+            name = ("height", "width")[axis]
+            raise ValueError(f"Invalid pooling: the window {name} {k} is larger than the input {name} {i} "
+                             f"with padding 'VALID'; the output would be empty. Received: input shape "
+                             f"{x.shape}, ksize={ksize}")
+        pad_before.append(same_padding(i, k, s)[0] if mode == "same" else 0)
+        out_hw.append(o)
+    return df, xh, ksize, strides, tuple(pad_before), tuple(out_hw)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Maximum over each window; the gradient flows to the first maximum of the window (as TF).
+
+    Args:
+        input: ``[N, H, W, C]`` (or ``[N, C, H, W]`` for NCHW), float32/float64.
+        ksize, strides: int or list of length 1, 2 or 4 (data_format order).
+        padding: ``"SAME"`` or ``"VALID"`` (any letter case).
+    """
+    df, x, (kh, kw), (sh, sw), (pt, pl), (oh, ow) = _window(input, ksize, strides, padding, data_format)
+    xv = np.ascontiguousarray(x._value)
+    out = _empty((xv.shape[0], oh, ow, xv.shape[3]), xv.dtype)
+    argmax = np.empty(out.shape, np.int64)
+    if out.size:
+        kernels.max_pool_forward(xv, out, argmax, kh, kw, sh, sw, pt, pl)
+
+    def vjp(g):
+        gx = np.zeros(xv.shape, xv.dtype)
+        if g.size:
+            kernels.max_pool_backward(np.ascontiguousarray(g, dtype=xv.dtype), argmax, gx)
+        return (gx,)
+
+    return _from_nhwc(record(out, (x,), vjp), df)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Mean over each window (SAME: over the positions inside the input only, as TF).
+
+    Args:
+        input: ``[N, H, W, C]`` (or ``[N, C, H, W]`` for NCHW), float32/float64.
+        ksize, strides: int or list of length 1, 2 or 4 (data_format order).
+        padding: ``"SAME"`` or ``"VALID"`` (any letter case).
+    """
+    df, x, (kh, kw), (sh, sw), (pt, pl), (oh, ow) = _window(input, ksize, strides, padding, data_format)
+    xv = np.ascontiguousarray(x._value)
+    out = _empty((xv.shape[0], oh, ow, xv.shape[3]), xv.dtype)
+    if out.size:
+        kernels.avg_pool_forward(xv, out, kh, kw, sh, sw, pt, pl)
+
+    def vjp(g):
+        gx = np.zeros(xv.shape, xv.dtype)
+        if g.size:
+            kernels.avg_pool_backward(np.ascontiguousarray(g, dtype=xv.dtype), gx, kh, kw, sh, sw, pt, pl)
+        return (gx,)
+
+    return _from_nhwc(record(out, (x,), vjp), df)

@@ -1,0 +1,442 @@
+"""``arg_scope``: TF-Slim's interface for shared defaults, without Slim's traps.
+
+What stays as in TF-Slim: ``with arg_scope([op, ...], **kwargs):`` supplies
+defaults to the listed ops; scopes nest and merge (inner values win, ops not
+listed keep the outer entry); explicitly passed arguments always win;
+``with arg_scope(...) as sc:`` saves a scope that can be re-entered later;
+listing an op that cannot be scoped fails when the ``with`` opens.
+
+What is fixed (each a documented TF-Slim trap):
+
+* State lives in a ``contextvars.ContextVar`` holding immutable mappings, not
+  in a global mutable stack: two threads, or two asyncio tasks, never see each
+  other's scopes (a task starts with a snapshot of its creator's scopes).
+* Keys are checked against the op's signature when the scope opens; a typo
+  raises ``ValueError`` naming the closest parameter (TF-Slim only failed, if
+  at all, at the first call).
+* An argument passed positionally also wins over the scope (TF-Slim raised
+  ``TypeError: got multiple values for argument``).
+* The error for an op that cannot be scoped is a formatted sentence (TF-Slim
+  raised a ``ValueError`` holding an unformatted tuple).
+* ``arg_scoped_arguments`` comes from ``inspect.signature`` and is right for
+  every op (TF-Slim sliced ``co_varnames`` and returned local variables).
+* Re-entering a saved scope **merges** it over the current one (saved values
+  win, outer entries for other ops/arguments stay). TF-Slim *replaced* the
+  current scope, silently dropping outer defaults.
+
+Scope keys are the ops themselves (the undecorated function, or the Layer
+class), not TF-Slim's ``str(func)``. Aliases that are the same object
+(``sl.slim.conv2d`` / ``sl.slim.convolution2d``) share one entry.
+
+Example:
+    >>> import slimlayers as sl
+    >>> with sl.scopes.arg_scope([sl.slim.conv2d], padding="VALID", activation_fn=None):
+    ...     y = sl.slim.conv2d(np.ones((1, 5, 5, 1), "float32"), 2, 3)
+    >>> y.shape
+    (1, 3, 3, 2)
+"""
+from __future__ import annotations
+
+import contextvars
+import difflib
+import functools
+import inspect
+import sys
+import threading
+import weakref
+from dataclasses import dataclass
+from types import MappingProxyType
+from collections.abc import Mapping
+
+__all__ = ["ArgScope", "ScopeOrigin", "arg_scope", "add_arg_scope", "current_arg_scope", "has_arg_scope",
+           "arg_scoped_arguments", "op_key", "op_name"]
+
+
+@dataclass(frozen=True)
+class ScopeOrigin:
+    """Where a scoped value was set: the ``with arg_scope(...)`` line (and, if re-entered, where)."""
+
+    filename: str
+    lineno: int
+    reentered_at: tuple | None = None  # (filename, lineno) of ``with arg_scope(saved_scope)``
+
+    def __str__(self):
+        text = f"{_short_path(self.filename)}:{self.lineno}"
+        if self.reentered_at is not None:
+            text += f" (re-entered at {_short_path(self.reentered_at[0])}:{self.reentered_at[1]})"
+        return text
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """One scoped argument value and the scope that set it."""
+
+    value: object
+    origin: ScopeOrigin
+
+
+class ArgScope(Mapping):
+    """An immutable arg scope: ``{op: {argument: value}}``.
+
+    Index it with the op (decorated or not, or a Layer class); each entry is a
+    read-only mapping of argument values. ``origin(op, name)`` tells which
+    ``with arg_scope`` line set a value.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries=None):
+        # entries: {key: MappingProxyType({name: Scoped})}; never mutated after construction.
+        self._entries = MappingProxyType(dict(entries or {}))
+
+    def __getitem__(self, op):
+        entry = self._entries[op_key(op)]
+        return MappingProxyType({name: s.value for name, s in entry.items()})
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __contains__(self, op):
+        try:
+            return op_key(op) in self._entries
+        except TypeError:
+            return False
+
+    def scoped(self, op):
+        """``{argument: Scoped(value, origin)}`` for ``op`` (empty if none)."""
+        return self._entries.get(op_key(op), MappingProxyType({}))
+
+    def origin(self, op, name):
+        return self.scoped(op)[name].origin
+
+    def __repr__(self):
+        body = ", ".join(f"{op_name(k)}: {dict(self[k])!r}" for k in self._entries)
+        return f"ArgScope({{{body}}})"
+
+
+def arg_error(*args, **kwargs):
+    """``slimlayers.nn._errors.arg_error``, imported on first use: importing scopes stays stdlib-only
+    (``Layer.__init_subclass__`` imports it while the layers package is still loading)."""
+    from ..nn._errors import arg_error as make
+
+    return make(*args, **kwargs)
+
+
+EMPTY = ArgScope()
+_current = contextvars.ContextVar("slimlayers_arg_scope", default=EMPTY)
+
+# Ops accepted in arg_scope lists: functions decorated with @add_arg_scope and Layer
+# subclasses (registered by Layer.__init_subclass__). Weak, so classes can be collected.
+_lock = threading.Lock()
+_decorated: "weakref.WeakSet" = weakref.WeakSet()
+_layer_classes: "weakref.WeakSet" = weakref.WeakSet()
+_signatures: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+# -- op identity ----------------------------------------------------------------
+def op_key(op):
+    """The scope key of ``op``: the undecorated function, or the class itself."""
+    return getattr(op, "_arg_scope_key", op) if not isinstance(op, type) else op
+
+
+def op_name(op):
+    key = op_key(op)
+    module = getattr(key, "__module__", None) or ""
+    qual = getattr(key, "__qualname__", None) or getattr(key, "__name__", None) or repr(key)
+    if module.startswith("slimlayers."):
+        module = "sl." + module.split(".")[1]  # sl.slim.conv2d, sl.layers.Conv2D
+    return f"{module}.{qual}" if module else qual
+
+
+def _is_scopable(key):
+    return key in _decorated or (isinstance(key, type) and key in _layer_classes)
+
+
+def register_layer_class(cls):
+    """Called by ``Layer.__init_subclass__``: every Layer subclass may appear in an arg_scope list."""
+    with _lock:
+        _layer_classes.add(cls)
+
+
+# -- signatures -----------------------------------------------------------------
+@dataclass(frozen=True)
+class OpSignature:
+    """What arg_scope needs to know about an op's parameters (computed once per op)."""
+
+    names: tuple            # every parameter a keyword can reach, in order
+    positional: tuple       # parameters that positional arguments fill, in order
+    defaults: MappingProxyType
+    open_keywords: bool     # the op takes **kwargs all the way down: any key is accepted
+    has_var_positional: bool
+
+
+def signature_of(key):
+    sig = _signatures.get(key)
+    if sig is None:
+        sig = _class_signature(key) if isinstance(key, type) else _function_signature(key)
+        _signatures[key] = sig
+    return sig
+
+
+def _parameters(func, skip_self):
+    params = list(inspect.signature(func).parameters.values())
+    return params[1:] if skip_self and params else params
+
+
+def _function_signature(func, skip_self=False):
+    return _build_signature(_parameters(func, skip_self), open_keywords=None)
+
+
+def _class_signature(cls):
+    # A constructor ending in **kwargs forwards them to its parent: follow the MRO
+    # until a constructor without **kwargs, so Layer's own arguments (name, dtype,
+    # trainable, ...) are accepted and typos are still caught.
+    params, seen = [], set()
+    open_keywords, first, has_var_pos = True, True, False
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        own = _parameters(init, skip_self=True)
+        if first:
+            has_var_pos = any(p.kind == p.VAR_POSITIONAL for p in own)
+        for p in own:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in seen:
+                continue
+            if not first and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                p = p.replace(kind=p.KEYWORD_ONLY)  # a parent's parameters are reached by keyword only
+            seen.add(p.name)
+            params.append(p)
+        first = False
+        if not any(p.kind == p.VAR_KEYWORD for p in own):
+            open_keywords = False
+            break
+    return _build_signature(params, open_keywords, has_var_pos)
+
+
+def _build_signature(params, open_keywords=None, has_var_positional=None):
+    if open_keywords is None:
+        open_keywords = any(p.kind == p.VAR_KEYWORD for p in params)
+    if has_var_positional is None:
+        has_var_positional = any(p.kind == p.VAR_POSITIONAL for p in params)
+    named = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    positional = []
+    for p in params:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            break
+    return OpSignature(
+        names=tuple(p.name for p in named if p.kind != p.POSITIONAL_ONLY),
+        positional=tuple(positional),
+        defaults=MappingProxyType({p.name: p.default for p in named if p.default is not p.empty}),
+        open_keywords=open_keywords,
+        has_var_positional=has_var_positional,
+    )
+
+
+def _check_keys(key, kwargs):
+    sig = signature_of(key)
+    if sig.open_keywords:
+        return
+    for name in kwargs:
+        if name not in sig.names:
+            close = difflib.get_close_matches(name, sig.names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else \
+                f" (it accepts {', '.join(sig.names)}"
+            raise arg_error(name, f"{op_name(key)} has no parameter {name!r}{hint}", kwargs[name])
+
+
+# -- the context manager --------------------------------------------------------
+class _ArgScopeContext:
+    __slots__ = ("_scope", "_token")
+
+    def __init__(self, scope):
+        self._scope = scope
+        self._token = None
+
+    def __enter__(self):
+        self._token = _current.set(self._scope)
+        return self._scope
+
+    def __exit__(self, *exc):
+        _current.reset(self._token)
+        self._token = None
+        return False
+
+
+def arg_scope(list_ops_or_scope, /, **kwargs):
+    """Supply default arguments to the listed ops inside a ``with`` block.
+
+    Args:
+        list_ops_or_scope: a list/tuple of ops (functions decorated with
+            ``@add_arg_scope``, or ``sl.layers.Layer`` subclasses, whose
+            constructor defaults it then supplies), or a scope saved with
+            ``with arg_scope(...) as sc:`` to re-enter (merged over the current
+            scope; kwargs must then be empty).
+        **kwargs: argument values; each key must be a parameter of every listed op.
+
+    Returns:
+        A context manager yielding the new, immutable ``ArgScope``.
+
+    Example:
+        >>> with arg_scope([sl.slim.conv2d], padding="VALID") as sc:
+        ...     pass
+        >>> with arg_scope(sc):          # re-enter the saved scope later
+        ...     sl.slim.conv2d(np.ones((1, 4, 4, 1), "float32"), 1, 3).shape
+        (1, 2, 2, 1)
+    """
+    frame = sys._getframe(1)
+    here = (frame.f_code.co_filename, frame.f_lineno)
+    current = _current.get()
+    if isinstance(list_ops_or_scope, Mapping):
+        if kwargs:
+            raise ValueError(f"arg_scope: when re-entering a saved scope, kwargs must be empty (the saved "
+                             f"scope already holds the values). Received: kwargs={kwargs!r}")
+        return _ArgScopeContext(_merge_saved(current, list_ops_or_scope, here))
+    if not isinstance(list_ops_or_scope, (list, tuple)):
+        raise arg_error("list_ops_or_scope", "must be a list/tuple of ops or a saved scope "
+                        "(wrap a single op in a list: arg_scope([op], ...))", list_ops_or_scope, TypeError)
+    origin = ScopeOrigin(*here)
+    entries = dict(current._entries)
+    for op in list_ops_or_scope:
+        key = op_key(op)
+        if not _is_scopable(key):
+            raise arg_error("list_ops_or_scope", f"{op_name(op)} is not decorated with @add_arg_scope and is "
+                            "not an sl.layers.Layer subclass, so it cannot take scoped arguments",
+                            list_ops_or_scope)
+        _check_keys(key, kwargs)
+        merged = dict(entries.get(key, {}))
+        merged.update({name: Scoped(value, origin) for name, value in kwargs.items()})
+        entries[key] = MappingProxyType(merged)
+    return _ArgScopeContext(ArgScope(entries))
+
+
+def _merge_saved(current, saved, here):
+    entries = dict(current._entries)
+    if isinstance(saved, ArgScope):
+        items = [(key, {n: Scoped(s.value, ScopeOrigin(s.origin.filename, s.origin.lineno, here))
+                        for n, s in values.items()}) for key, values in saved._entries.items()]
+    else:  # a plain {op: {name: value}} dict (TF-Slim's layout, with ops as keys)
+        origin = ScopeOrigin(*here)
+        items = []
+        for op, values in saved.items():
+            if not isinstance(values, Mapping):
+                raise arg_error("list_ops_or_scope", "a scope dict must map each op to a dict of arguments",
+                                saved, TypeError)
+            items.append((op_key(op), {n: Scoped(v, origin) for n, v in values.items()}))
+    for key, values in items:
+        if not _is_scopable(key):
+            raise arg_error("list_ops_or_scope", f"{op_name(key)} is not decorated with @add_arg_scope and "
+                            "is not an sl.layers.Layer subclass", saved)
+        _check_keys(key, {n: s.value for n, s in values.items()})
+        merged = dict(entries.get(key, {}))
+        merged.update(values)
+        entries[key] = MappingProxyType(merged)
+    return ArgScope(entries)
+
+
+def current_arg_scope():
+    """The active ``ArgScope`` (empty at top level)."""
+    return _current.get()
+
+
+class _NoArgScope:
+    """Run a block with no active arg scope (used when Slim builds its Layers)."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self):
+        self._token = _current.set(EMPTY)
+
+    def __exit__(self, *exc):
+        _current.reset(self._token)
+        return False
+
+
+def no_arg_scope():
+    return _NoArgScope()
+
+
+# -- resolution -----------------------------------------------------------------
+def resolve(key, args, kwargs, scope=None):
+    """Merge scoped values under explicit ones: ``(call_kwargs, scoped_used)``.
+
+    A scoped argument is dropped when the caller passed it by keyword *or*
+    positionally, so the call never sees two values for one parameter.
+    """
+    scope = _current.get() if scope is None else scope
+    entry = scope._entries.get(key)
+    if not entry:
+        return kwargs, {}
+    sig = signature_of(key)
+    positional = set(sig.positional[:len(args)])
+    used = {name: s for name, s in entry.items() if name not in kwargs and name not in positional}
+    if not used:
+        return kwargs, {}
+    merged = {name: s.value for name, s in used.items()}
+    merged.update(kwargs)
+    return merged, used
+
+
+def add_arg_scope(func):
+    """Decorate ``func`` so that ``arg_scope`` can supply its arguments.
+
+    The wrapper keeps the name, docstring and signature of ``func``; explicit
+    arguments (keyword or positional) always win over scoped values.
+
+    Example:
+        >>> @add_arg_scope
+        ... def scaled(x, factor=1.0):
+        ...     return x * factor
+        >>> with arg_scope([scaled], factor=3.0):
+        ...     scaled(2.0)
+        6.0
+    """
+    key = op_key(func)
+    if not callable(key) or isinstance(key, type):
+        raise arg_error("func", "add_arg_scope decorates functions (Layer classes need no decoration)", func,
+                        TypeError)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .provenance import _record_call
+
+        merged, used = resolve(key, args, kwargs)
+        _record_call(key, args, kwargs, used)
+        return func(*args, **merged)
+
+    wrapper._arg_scope_key = key
+    with _lock:
+        _decorated.add(key)
+    return wrapper
+
+
+def has_arg_scope(op):
+    """``True`` if ``op`` can appear in an ``arg_scope`` list (decorated op or Layer class)."""
+    try:
+        return _is_scopable(op_key(op))
+    except TypeError:
+        return False
+
+
+def arg_scoped_arguments(op):
+    """Names of ``op``'s arguments that have defaults (what a scope usually sets), in signature order.
+
+    Any named parameter can be scoped; this lists the ones with defaults, as
+    TF-Slim meant to. Raises ``ValueError`` for an op that cannot be scoped.
+    """
+    key = op_key(op)
+    if not _is_scopable(key):
+        raise arg_error("op", "is not decorated with @add_arg_scope and is not an sl.layers.Layer subclass",
+                        op)
+    sig = signature_of(key)
+    return tuple(name for name in sig.names if name in sig.defaults)
+
+
+def _short_path(path):
+    parts = path.replace("\\", "/").split("/")
+    return "/".join(parts[-2:]) if len(parts) > 2 else path

@@ -1,0 +1,321 @@
+"""Variable scopes and the variable store behind Slim and tf.layers functions.
+
+A TF1 program found its variables by name in the graph; here a
+``VariableStore`` plays the graph's part: ``{name: sl.Variable}`` plus the
+regularizer of each variable and the counters that make default scope names
+unique (``Conv``, ``Conv_1``, …). ``variable_scope(name, reuse=None)`` prefixes
+names and switches reuse on for everything inside, as ``tf.variable_scope`` did.
+
+Rules (TF1's, see reference/semantics.md §3, §4.3):
+
+* creating ``a/weights`` when it exists without reuse → ``ValueError`` ("already exists, disallowed");
+* ``reuse=True`` on a name that does not exist → ``ValueError`` ("does not exist");
+* reuse is inherited by nested scopes and cannot be switched off inside (``False`` acts as ``None``);
+  ``AUTO_REUSE`` creates when missing and reuses otherwise;
+* entering a scope resets the default-name counters *below* it, so running the
+  same model function twice under ``variable_scope("model", reuse=True)``
+  produces the same default names (``model/Conv``, ``model/Conv_1``) and reuses them.
+
+State lives in context variables: each thread / asyncio task has its own scope
+stack; the default store is shared (as TF's default graph was) and
+``with variable_store():`` opens a fresh, private one.
+
+Example:
+    >>> with sl.scopes.variable_store():
+    ...     y = sl.slim.conv2d(np.ones((1, 4, 4, 1), "float32"), 2, 3, scope="c1")
+    ...     sorted(v.name for v in sl.scopes.get_variables())
+    ['c1/biases', 'c1/weights']
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import enum
+import threading
+from dataclasses import dataclass
+
+from .arg_scope import arg_error
+
+
+__all__ = ["AUTO_REUSE", "VariableScope", "VariableStore", "variable_scope", "variable_store",
+           "get_variables", "get_regularization_losses", "reset_variables", "current_store",
+           "current_variable_scope"]
+
+
+class _Reuse(enum.Enum):
+    AUTO_REUSE = 1
+
+    def __repr__(self):
+        return "sl.scopes.AUTO_REUSE"
+
+
+AUTO_REUSE = _Reuse.AUTO_REUSE
+
+
+class VariableStore:
+    """Variables by full name, their regularizers, and default-name counters (a TF1 graph's bookkeeping)."""
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self.variables = {}        # name -> sl.Variable, in creation order
+        self.regularizers = {}     # name -> callable(variable) -> loss Tensor (or None)
+        self._scope_counts = {}    # full scope name -> times opened
+
+    def __repr__(self):
+        return f"<VariableStore {len(self.variables)} variables>"
+
+    def clear(self):
+        with self._lock:
+            self.variables.clear()
+            self.regularizers.clear()
+            self._scope_counts.clear()
+
+    # -- scope names (TF's variable_scope_count / close_variable_subscopes) --------
+    def unique_scope_name(self, parent, base):
+        with self._lock:
+            def count(n):
+                return self._scope_counts.get(_join(parent, n), 0)
+            if count(base) == 0:
+                return base
+            i = 1
+            while count(f"{base}_{i}"):
+                i += 1
+            return f"{base}_{i}"
+
+    def open_scope(self, full):
+        with self._lock:
+            self._scope_counts[full] = self._scope_counts.get(full, 0) + 1
+            prefix = full + "/"
+            for k in self._scope_counts:
+                if k.startswith(prefix):
+                    self._scope_counts[k] = 0
+
+    # -- variables ----------------------------------------------------------
+    def get_existing(self, name, shape, dtype, reuse):
+        """The stored variable to reuse, or ``None`` when a new one must be created (checks the rules)."""
+        with self._lock:
+            var = self.variables.get(name)
+        if var is not None:
+            if not reuse:
+                raise ValueError(f"Variable {name} already exists, disallowed. Did you mean to set reuse=True "
+                                 f"or reuse=sl.scopes.AUTO_REUSE in variable_scope (or pass reuse=True)?")
+            if tuple(var.shape) != tuple(shape):
+                raise ValueError(f"Trying to share variable {name}, but specified shape {tuple(shape)} and "
+                                 f"found shape {tuple(var.shape)}.")
+            if var.dtype != dtype:
+                raise ValueError(f"Trying to share variable {name}, but specified dtype {dtype.name} and "
+                                 f"found dtype {var.dtype.name}.")
+            return var
+        if reuse is True:
+            raise ValueError(f"Variable {name} does not exist, or was not created by a slimlayers Slim/"
+                             f"tf.layers function. Did you mean to set reuse=sl.scopes.AUTO_REUSE in "
+                             f"variable_scope?")
+        return None
+
+    def add(self, name, var, regularizer=None):
+        with self._lock:
+            if name in self.variables:
+                raise ValueError(f"Variable {name} already exists, disallowed.")
+            self.variables[name] = var
+            if regularizer is not None:
+                self.regularizers[name] = regularizer
+
+
+_default_store = VariableStore()
+_store = contextvars.ContextVar("slimlayers_variable_store", default=None)
+
+
+@dataclass(frozen=True)
+class VariableScope:
+    """A variable scope: its full ``name`` ("" at top level) and ``reuse`` flag (None, True or AUTO_REUSE)."""
+
+    name: str = ""
+    reuse: object = None
+
+
+_scope = contextvars.ContextVar("slimlayers_variable_scope", default=VariableScope())
+
+
+def current_store():
+    """The active ``VariableStore`` (the shared default unless inside ``variable_store()``)."""
+    return _store.get() or _default_store
+
+
+def current_variable_scope():
+    return _scope.get()
+
+
+def _join(parent, name):
+    return f"{parent}/{name}" if parent else name
+
+
+def _check_reuse(reuse):
+    """``None``, ``True``, ``False`` or ``AUTO_REUSE`` (numpy bools and 0/1 read as bools)."""
+    if reuse is None or reuse is AUTO_REUSE:
+        return reuse
+    if reuse in (True, False) and not isinstance(reuse, float):
+        return bool(reuse)
+    raise arg_error("reuse", "must be None, True, False or sl.scopes.AUTO_REUSE", reuse)
+
+
+@contextlib.contextmanager
+def _enter(full, reuse):
+    current_store().open_scope(full)
+    token = _scope.set(VariableScope(full, reuse))
+    try:
+        yield _scope.get()
+    finally:
+        _scope.reset(token)
+
+
+def variable_scope(name, reuse=None, default_name=None):
+    """Prefix variable names with ``name`` and set reuse for everything inside (``tf.variable_scope``).
+
+    Args:
+        name: a scope name (nested under the current scope), a ``VariableScope``
+            (re-entered at its absolute name), or ``None`` with ``default_name``.
+        reuse: ``None`` (inherit), ``True`` (every variable must exist) or
+            ``sl.scopes.AUTO_REUSE`` (create if missing). ``False`` acts as ``None``.
+        default_name: used when ``name`` is ``None``; made unique (``Conv``, ``Conv_1``, …).
+
+    Example:
+        >>> with sl.scopes.variable_store(), sl.scopes.variable_scope("enc") as vs:
+        ...     vs.name
+        'enc'
+    """
+    reuse = _check_reuse(reuse)
+    parent = _scope.get()
+    effective = reuse if reuse else parent.reuse
+    if isinstance(name, VariableScope):
+        return _enter(name.name, reuse if reuse else (name.reuse or parent.reuse))
+    if name is None:
+        if default_name is None:
+            raise arg_error("name", "variable_scope needs a name or a default_name", name)
+        if reuse is True:
+            raise ValueError("reuse=True cannot be used without a name_or_scope (pass scope=...).")
+        name = current_store().unique_scope_name(parent.name, default_name)
+    elif not isinstance(name, str) or not name or name.startswith("/") or name.endswith("/"):
+        raise arg_error("name", "must be a non-empty string without leading or trailing '/'", name)
+    return _enter(_join(parent.name, name), effective)
+
+
+@contextlib.contextmanager
+def variable_store():
+    """A fresh, empty variable store for the block (like building in a new ``tf.Graph``).
+
+    Also starts at the top-level variable scope, so names inside do not carry
+    an outer scope's prefix.
+    """
+    store = VariableStore()
+    token = _store.set(store)
+    scope_token = _scope.set(VariableScope())
+    try:
+        yield store
+    finally:
+        _scope.reset(scope_token)
+        _store.reset(token)
+
+
+def reset_variables():
+    """Empty the current store: variables, regularizers and default-name counters."""
+    current_store().clear()
+
+
+def _matches(name, scope):
+    if scope is None:
+        return True
+    if isinstance(scope, VariableScope):
+        scope = scope.name
+    if not isinstance(scope, str):
+        raise arg_error("scope", "must be a scope name, a VariableScope or None", scope, TypeError)
+    scope = scope.rstrip("/")
+    # Whole path components only: scope "Conv" does not match "Conv_1/weights"
+    # (TF-Slim's regex prefix match did).
+    return not scope or name == scope or name.startswith(scope + "/")
+
+
+def get_variables(scope=None, trainable=None):
+    """Variables of the current store under ``scope`` (all by default), in creation order.
+
+    Args:
+        scope: a scope name or ``VariableScope``; matches whole path components.
+        trainable: ``True`` / ``False`` to keep only (non-)trainable ones.
+    """
+    store = current_store()
+    with store._lock:
+        items = list(store.variables.items())
+    return [v for n, v in items if _matches(n, scope) and (trainable is None or v.trainable == trainable)]
+
+
+def get_regularization_losses(scope=None):
+    """Regularization terms of the store's variables under ``scope``, computed at the current weights.
+
+    Call it inside the ``GradientTape`` to differentiate through it; add
+    ``sum(...)`` of the list to the loss. A variable shared through reuse
+    contributes once.
+    """
+    store = current_store()
+    with store._lock:
+        items = [(n, store.variables[n], r) for n, r in store.regularizers.items()]
+    losses = []
+    for name, var, reg in items:
+        if _matches(name, scope):
+            loss = reg(var)
+            if loss is not None:
+                losses.append(loss)
+    return losses
+
+
+def attach_to_store(layer, path, reuse, rename=None):
+    """Route ``layer``'s weight creation through the current store, under ``path``.
+
+    Called before the layer builds. Each ``add_weight(name, ...)`` becomes a
+    store lookup of ``<path>/<rename.get(name, name)>``: reused when the scope
+    reuses (shape and dtype must match), created and registered otherwise,
+    with the errors of ``VariableStore.get_existing``. Returns ``layer``.
+    """
+    import numpy as np
+
+    from ..layers.base import Layer
+
+    rename = rename or {}
+    store = current_store()
+
+    def add_weight(name, shape, initializer="zeros", regularizer=None, trainable=True, dtype=None):
+        full = f"{path}/{rename.get(name, name)}"
+        dt = np.dtype(dtype) if dtype is not None else layer.dtype
+        shape = tuple(int(s) for s in shape)
+        var = store.get_existing(full, shape, dt, reuse)
+        if var is not None:
+            layer._weights.append(var)  # the Layer's weight list, as Layer.add_weight would extend it
+            return var
+        var = Layer.add_weight(layer, name, shape, initializer, regularizer, trainable, dtype)
+        var.name = full
+        store.add(full, var, var.regularizer)
+        return var
+
+    layer.add_weight = add_weight  # instance attribute: this layer only
+    return layer
+
+
+def scoped_layer(cls, path, reuse, rename=None, **kwargs):
+    """``cls(name=path, **kwargs)`` whose weights live in the store (used by Slim and tf.layers functions).
+
+    The layer is built with no active arg scope and no recording: the Slim or
+    tf.layers function already resolved (and recorded) its own arguments, and a
+    scope on the Layer class must not leak into them.
+    """
+    from .arg_scope import no_arg_scope
+    from .provenance import suspended
+
+    with no_arg_scope(), suspended():
+        layer = cls(name=path, **kwargs)
+    return attach_to_store(layer, path, reuse, rename)
+
+
+def input_dtype(inputs):
+    """float64 for float64 inputs, else float32: the dtype a Slim/tf.layers function builds its layer in."""
+    import numpy as np
+
+    dt = getattr(inputs, "dtype", None)
+    return np.dtype(np.float64) if dt is not None and np.dtype(dt) == np.float64 else np.dtype(np.float32)
