@@ -34,41 +34,36 @@ MAX_RESULT_BYTES = 8 << 30  # refuse results that cannot reasonably fit in memor
 # -- differentiable NHWC cores (no validation: callers validate) -------------
 def conv2d_nhwc(x, f, strides, pad_before, dilations, groups, out_hw):
     """Forward conv of NHWC Tensors; ``out_hw`` fixes the output size (extra input rows are ignored)."""
-    xv, fv = np.ascontiguousarray(x._value), np.ascontiguousarray(f._value)
-    (sh, sw), (dh, dw), (pt, pl) = strides, dilations, pad_before
-    out = _empty((xv.shape[0], out_hw[0], out_hw[1], fv.shape[3]), xv.dtype)
-    if out.size:
-        kernels.conv2d_forward(xv, fv, out, sh, sw, dh, dw, pt, pl, groups)
-
-    def vjp(g):
-        g = np.ascontiguousarray(g, dtype=xv.dtype)
-        gx = _zeros_like(xv)
-        gf = _zeros_like(fv)
-        if g.size and gx.size:
-            kernels.conv2d_backprop_input(g, fv, gx, sh, sw, dh, dw, pt, pl, groups)
-            kernels.conv2d_backprop_filter(xv, g, gf, sh, sw, dh, dw, pt, pl, groups)
-        return gx, gf
-
-    return record(out, (x, f), vjp)
+    return _adjoint_pair(x, f, (*out_hw, f.shape[3]), (*strides, *dilations, *pad_before, groups), False)
 
 
 def conv2d_transpose_nhwc(x, f, strides, pad_before, dilations, groups, out_hw):
     """Transposed conv of NHWC Tensors: the input gradient of ``conv2d_nhwc`` (filter ``[kh, kw, out/g, in]``)."""
+    return _adjoint_pair(x, f, (*out_hw, f.shape[2] * groups), (*strides, *dilations, *pad_before, groups), True)
+
+
+def _adjoint_pair(x, f, out_hwc, geometry, transposed):
+    """One primitive for both directions: the forward of each is the input gradient of the other.
+
+    ``geometry`` is ``(sh, sw, dh, dw, pt, pl, groups)`` of the *forward* conv.
+    """
     xv, fv = np.ascontiguousarray(x._value), np.ascontiguousarray(f._value)
-    (sh, sw), (dh, dw), (pt, pl) = strides, dilations, pad_before
-    out = _empty((xv.shape[0], out_hw[0], out_hw[1], fv.shape[2] * groups), xv.dtype)
+    apply, adjoint = kernels.conv2d_forward, kernels.conv2d_backprop_input
+    if transposed:
+        apply, adjoint = adjoint, apply
+    shape = (xv.shape[0], *out_hwc)
+    out = _empty(shape, xv.dtype) if xv.size else np.zeros(shape, xv.dtype)
     if out.size and xv.size:
-        kernels.conv2d_backprop_input(xv, fv, out, sh, sw, dh, dw, pt, pl, groups)
-    else:
-        out[...] = 0
+        apply(xv, fv, out, *geometry)
 
     def vjp(g):
         g = np.ascontiguousarray(g, dtype=xv.dtype)
-        gx = _zeros_like(xv)
-        gf = _zeros_like(fv)
+        gx, gf = np.zeros(xv.shape, xv.dtype), np.zeros(fv.shape, fv.dtype)
         if g.size and gx.size:
-            kernels.conv2d_forward(g, fv, gx, sh, sw, dh, dw, pt, pl, groups)
-            kernels.conv2d_backprop_filter(g, xv, gf, sh, sw, dh, dw, pt, pl, groups)
+            adjoint(g, fv, gx, *geometry)
+            # the filter gradient always pairs the forward conv's input with its output gradient
+            conv_in, conv_out_grad = (g, xv) if transposed else (xv, g)
+            kernels.conv2d_backprop_filter(conv_in, conv_out_grad, gf, *geometry)
         return gx, gf
 
     return record(out, (x, f), vjp)
@@ -80,10 +75,6 @@ def _empty(shape, dtype):
         raise ValueError(f"The result of shape {tuple(shape)} would need {nbytes / 2**30:.1f} GiB, more than "
                          f"the {MAX_RESULT_BYTES / 2**30:.0f} GiB limit (slimlayers.nn.conv.MAX_RESULT_BYTES).")
     return np.empty(shape, dtype)
-
-
-def _zeros_like(a):
-    return np.zeros(a.shape, a.dtype)
 
 
 # -- argument checks shared by the public ops ------------------------------

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 from ._errors import check_int
+from .arguments import padding_mode
 
 __all__ = [
     "effective_kernel",
@@ -21,7 +22,6 @@ __all__ = [
     "explicit_output_length",
     "transpose_output_range",
     "transpose_crop",
-    "keras_transpose_padding",
 ]
 
 
@@ -30,10 +30,10 @@ def effective_kernel(kernel, dilation=1):
     return dilation * (kernel - 1) + 1
 
 
-def _padding_mode(padding):
-    if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):
-        raise ValueError(f"padding must be 'same' or 'valid' (any case); received padding={padding!r}.")
-    return padding.lower()
+def _checked(length, kernel, stride, dilation, padding):
+    return (check_int("length", length, minimum=0), check_int("kernel", kernel, minimum=1),
+            check_int("stride", stride, minimum=1), check_int("dilation", dilation, minimum=1),
+            padding_mode(padding))
 
 
 def conv_output_length(length, kernel, padding, stride, dilation=1):
@@ -44,11 +44,7 @@ def conv_output_length(length, kernel, padding, stride, dilation=1):
     """
     if length is None:
         return None
-    length = check_int("length", length, minimum=0)
-    kernel = check_int("kernel", kernel, minimum=1)
-    stride = check_int("stride", stride, minimum=1)
-    dilation = check_int("dilation", dilation, minimum=1)
-    mode = _padding_mode(padding)
+    length, kernel, stride, dilation, mode = _checked(length, kernel, stride, dilation, padding)
     if mode == "same":
         return -(-length // stride)
     return (length - effective_kernel(kernel, dilation)) // stride + 1
@@ -80,11 +76,7 @@ def conv_transpose_output_length(length, kernel, padding, stride, dilation=1, ou
     """
     if length is None:
         return None
-    length = check_int("length", length, minimum=0)
-    kernel = check_int("kernel", kernel, minimum=1)
-    stride = check_int("stride", stride, minimum=1)
-    dilation = check_int("dilation", dilation, minimum=1)
-    mode = _padding_mode(padding)
+    length, kernel, stride, dilation, mode = _checked(length, kernel, stride, dilation, padding)
     dk = effective_kernel(kernel, dilation)
     if output_padding is None:
         if mode == "valid":
@@ -105,7 +97,7 @@ def transpose_output_range(length, kernel, stride, padding, dilation=1):
     """
     dk = effective_kernel(kernel, dilation)
     if isinstance(padding, str):
-        mode = _padding_mode(padding)
+        mode = padding_mode(padding)
         lo = (length - 1) * stride + (1 if mode == "same" else dk)
     else:
         before, after = padding
@@ -119,14 +111,8 @@ def transpose_crop(output_length, input_length, kernel, stride, padding, dilatio
     For SAME it is derived from the *output* length: ``P = max((i-1)*s + dk - o, 0)``, ``P // 2``.
     """
     if isinstance(padding, str):
-        if _padding_mode(padding) == "valid":
+        if padding_mode(padding) == "valid":
             return 0
         total = max((input_length - 1) * stride + effective_kernel(kernel, dilation) - output_length, 0)
         return total // 2
     return padding[0]
-
-
-def keras_transpose_padding(length, kernel, stride, padding, dilation=1, output_padding=None):
-    """The ``(tf_padding, output_length)`` a Keras Conv2DTranspose hands to the op."""
-    out = conv_transpose_output_length(length, kernel, padding, stride, dilation, output_padding)
-    return padding.upper(), out
