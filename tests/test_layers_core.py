@@ -127,3 +127,8 @@ def test_trainable_flag_freezes_weights():
     assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 4
     layer.trainable = True
     assert len(layer.trainable_weights) == 2  # moving statistics stay frozen
+
+
+def test_impossible_weight_fails_fast_with_a_clear_error():
+    with pytest.raises(ValueError, match="dense_huge/kernel.*GiB"):
+        sl.layers.Dense(10**12, name="dense_huge")(np.ones((2, 3), "float32"))

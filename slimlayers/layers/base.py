@@ -30,6 +30,7 @@ import numpy as np
 
 from ..autodiff import ops
 from ..autodiff.tensor import Tensor, Variable, _as_array
+from ..nn._errors import check_allocation
 from ..naming import unique_name
 
 
@@ -114,8 +115,9 @@ class Layer:
 
         dtype = np.dtype(dtype) if dtype is not None else self.dtype
         shape = tuple(int(s) for s in shape)
-        init = initializers.get(initializer)
         path = f"{self.name}/{name}"
+        check_allocation(f"Weight {path!r}", shape, dtype)
+        init = initializers.get(initializer)
         value = initializers.initialize(init, shape, dtype, key=path)
         var = Variable(value, trainable=trainable and self._trainable, name=path, dtype=dtype)
         var.regularizer = regularizers.get(regularizer)

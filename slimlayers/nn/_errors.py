@@ -38,3 +38,14 @@ def check_number(name, value, minimum=None, strict=False):
     if minimum is not None and (value <= minimum if strict else value < minimum):
         raise arg_error(name, f"must be {'>' if strict else '>='} {minimum:g}", value)
     return value
+
+
+MAX_ARRAY_BYTES = 8 << 30  # refuse arrays that cannot reasonably fit in memory, before allocating
+
+
+def check_allocation(what, shape, dtype):
+    """Fail fast, with a ValueError naming ``what``, instead of asking numpy for an impossible array."""
+    nbytes = math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ValueError(f"{what} of shape {tuple(shape)} would need {nbytes / 2**30:.1f} GiB, more than the "
+                         f"{MAX_ARRAY_BYTES / 2**30:.0f} GiB limit (slimlayers.nn._errors.MAX_ARRAY_BYTES).")

@@ -23,13 +23,10 @@ from .. import kernels
 from ..autodiff import ops
 from ..autodiff.tape import record
 from ..autodiff.tensor import Tensor, _as_array
-from ._errors import arg_error, check_int
+from ._errors import arg_error, check_allocation, check_int
 from .arguments import float_dtype, spatial_pair, tf_data_format, tf_padding
 from .shapes import effective_kernel, explicit_output_length, same_padding, transpose_crop, \
     transpose_output_range
-
-MAX_RESULT_BYTES = 8 << 30  # refuse results that cannot reasonably fit in memory
-
 
 # -- differentiable NHWC cores (no validation: callers validate) -------------
 def conv2d_nhwc(x, f, strides, pad_before, dilations, groups, out_hw):
@@ -70,10 +67,7 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed):
 
 
 def _empty(shape, dtype):
-    nbytes = int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
-    if nbytes > MAX_RESULT_BYTES:
-        raise ValueError(f"The result of shape {tuple(shape)} would need {nbytes / 2**30:.1f} GiB, more than "
-                         f"the {MAX_RESULT_BYTES / 2**30:.0f} GiB limit (slimlayers.nn.conv.MAX_RESULT_BYTES).")
+    check_allocation("The result", shape, dtype)
     return np.empty(shape, dtype)
 
 
