@@ -211,3 +211,11 @@ def test_digits_example_reaches_95_percent():
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     assert example.main(["--verbose", "0", "--epochs", "8"]) >= 0.95
+
+
+@pytest.mark.parametrize("bad", ["abc", 3.0, [object()]])
+def test_fit_rejects_non_numeric_data_by_name(bad):
+    model = sl.models.Sequential([sl.layers.Input((3,)), sl.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match="`x`"):
+        model.fit(bad, np.ones((4, 1)), verbose=0)

@@ -56,8 +56,9 @@ def _as_data(data, name):
     if isinstance(data, (list, tuple)) and data and all(isinstance(d, (np.ndarray, Tensor)) for d in data):
         return [np.asarray(d) for d in data]
     arr = np.asarray(data)
-    if arr.dtype == object:
-        raise arg_error(name, "must be a numeric array (or a list of arrays)", type(data).__name__, TypeError)
+    if arr.dtype.kind not in "fiub" or arr.ndim == 0:
+        raise arg_error(name, "must be a numeric array with a batch axis (or a list of arrays)",
+                        type(data).__name__, TypeError)
     return arr
 
 
