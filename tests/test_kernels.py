@@ -22,9 +22,11 @@ def conv_cases(draw):
     """A random, valid conv configuration (shapes, strides, dilations, pads, groups, dtype)."""
     groups = draw(st.integers(1, 3))
     cin = groups * draw(st.integers(1, 4))
-    # include thin (1-3) and wider (> 8 per group) channel counts
-    cog = draw(st.sampled_from([1, 2, 3, 5, 9, 12]))
-    cin = groups * draw(st.sampled_from([1, 2, 3, 5, 9, 12])) if draw(st.booleans()) else cin
+    # thin (1-3), medium and wide channel counts: wide ones (>= 16 float32 / 8 float64
+    # written channels) take the GEMM tiles, including partial tiles (17, 40, 70)
+    widths = [1, 2, 3, 5, 9, 12, 17, 40, 70]
+    cog = draw(st.sampled_from(widths))
+    cin = groups * draw(st.sampled_from(widths)) if draw(st.booleans()) else cin
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     dh, dw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
@@ -91,6 +93,32 @@ def test_kernels_match_naive(c, seed):
         assert arr.dtype == c["dtype"]
 
 
+def _check_against_naive(c, x, wt):
+    ref, y, dy, dx, dwt = _run_all(c, x, wt)
+    kh, kw, cg, cog = c["kh"], c["kw"], c["cin"] // c["groups"], c["cout"] // c["groups"]
+    np.testing.assert_allclose(y, ref, **_tol(c["dtype"], kh * kw * cg))
+    rdx = naive.naive_conv2d_backprop_input(dy, wt, (c["h"], c["w"]), c["strides"], c["pads"],
+                                            c["dilations"], c["groups"])
+    np.testing.assert_allclose(dx, rdx, **_tol(c["dtype"], kh * kw * cog))
+    rdw = naive.naive_conv2d_backprop_filter(x, dy, (kh, kw), c["strides"], c["pads"],
+                                             c["dilations"], c["groups"])
+    np.testing.assert_allclose(dwt, rdw, **_tol(c["dtype"], y.shape[0] * y.shape[1] * y.shape[2]))
+
+
+@pytest.mark.parametrize("how", ["gemm", "thin", "direct"])
+@settings(max_examples=40, deadline=None)
+@given(c=conv_cases(), seed=st.integers(0, 2**31))
+def test_every_strategy_matches_naive(how, c, seed):
+    """Each implementation must be right for every shape, not only where the rule picks it."""
+    original = K._strategy
+    K._strategy = lambda written, reduced, dtype: how
+    try:
+        x, wt = _arrays(c, seed)
+        _check_against_naive(c, x, wt)
+    finally:
+        K._strategy = original
+
+
 @settings(max_examples=40, deadline=None)
 @given(conv_cases(), st.integers(0, 2**31))
 def test_adjoint_identity(c, seed):
@@ -136,7 +164,8 @@ _DETERMINISM_SCRIPT = textwrap.dedent("""
     for n, h, w, cin, cout, k, s, d, pt, pl, g in [
             (3, 17, 13, 16, 24, 3, 1, 1, 1, 1, 1), (2, 20, 20, 1, 32, 3, 2, 1, 0, 1, 1),
             (2, 19, 21, 32, 3, 4, 2, 1, 1, 2, 1), (2, 11, 9, 12, 18, 3, 2, 2, 2, 1, 3),
-            (5, 8, 8, 40, 40, 1, 1, 1, 0, 0, 1)]:
+            (5, 8, 8, 40, 40, 1, 1, 1, 0, 0, 1), (2, 9, 10, 64, 96, 3, 2, 1, 1, 1, 2),
+            (2, 12, 11, 70, 130, 3, 1, 2, 2, 2, 1), (3, 9, 9, 64, 48, 4, 2, 1, 1, 1, 1)]:
         for dt in (np.float32, np.float64):
             x = rng.standard_normal((n, h, w, cin)).astype(dt)
             wt = rng.standard_normal((k, k, cin // g, cout)).astype(dt)
@@ -185,8 +214,15 @@ def test_cache_works_from_read_only_package(tmp_path):
         y = np.empty((1, 2, 2, 1), np.float32)
         K.conv2d_forward(x, w, y, 1, 1, 1, 1, 0, 0, 1)
         assert (y == 4).all()
-        st = K.conv2d_forward.stats
-        print(sum(st.cache_hits.values()), sum(st.cache_misses.values()))
+        # a wide case too (GEMM tiles, packing and padding helpers)
+        x = np.ones((1, 3, 3, 64), np.float32); w = np.ones((2, 2, 64, 64), np.float32)
+        y = np.empty((1, 4, 4, 64), np.float32)
+        K.conv2d_forward(x, w, y, 1, 1, 1, 1, 1, 1, 1)
+        assert y.max() == 256
+        from numba.core.registry import CPUDispatcher
+        disp = [f for m in (K, K.gemm) for f in vars(m).values() if isinstance(f, CPUDispatcher)]
+        print(sum(sum(f.stats.cache_hits.values()) for f in disp),
+              sum(sum(f.stats.cache_misses.values()) for f in disp))
     """)
     cache_dir = tmp_path / "cache"
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir))

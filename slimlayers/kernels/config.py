@@ -10,15 +10,22 @@ Why each flag:
   and sizes the caller guarantees to be >= 1.
 - boundscheck=False: callers guarantee shapes; indexing is hot.
 - fastmath=False: no reassociation, so every reduction is summed in the order
-  the code spells out, independent of thread count (see STYLE.md).
-  fastmath={"contract"} (FMA only, deterministic) is not measured reliably
-  yet (one attempt was swamped by this VM's run-to-run noise), so it stays off.
+  the code spells out, independent of thread count (see STYLE.md). The GEMM
+  tiles (gemm.py) emit their vector multiply and add through _simd.py, also
+  without contraction. FMA would not raise peak throughput on the AMD Zen 4
+  machine we measure on (multiplies and adds issue on separate pipes: the
+  tiles already reach ~85 GFLOP/s per core), so it stays off.
+- SIMD without NUMBA_SLP_VECTORIZE: Numba switches LLVM's SLP vectoriser off
+  globally, and flipping numba.core.config at import would change every
+  other Numba user's code in the process (and the cache does not record it).
+  _simd.py instead emits the vector operations as intrinsics, which works
+  for any tile width and any user environment.
 - parallel=True only for the top-level kernels (one parallel level); helpers
   are inlined serial code.
 
-Caveat: Numba's cache key covers the *defining* module (conv.py) and the
+Caveat: Numba's cache key covers the *defining* module (conv.py, gemm.py) and the
 function's bytecode, not these flags. After editing this file, delete
-slimlayers/kernels/__pycache__/*.nbi/*.nbc (or touch conv.py) or stale
+slimlayers/kernels/__pycache__/*.nbi/*.nbc (or touch conv.py and gemm.py) or stale
 machine code compiled with the old flags will be loaded.
 """
 

@@ -1,4 +1,14 @@
-"""Direct NHWC 2-D convolution kernels (forward, input gradient, filter gradient).
+"""NHWC 2-D convolution kernels (forward, input gradient, filter gradient).
+
+The public entry points ``conv2d_forward``, ``conv2d_backprop_input`` and
+``conv2d_backprop_filter`` (bottom of this file) pick one implementation per
+call by a simple rule on the channel counts (``_strategy``):
+- "gemm": register-blocked implicit GEMM (``gemm.py``) when the written
+  channels fill at least a quarter of a tile (>= 16 float32 / 8 float64);
+- "thin": dot products over the reduced channel axis (``gemm.py``) when few
+  channels are written from many (e.g. an RGB or grey-scale output);
+- "direct": the loops below, for everything small.
+All three give the same contract; tests check each on every shape.
 
 Contract shared by the three kernels (see docs of each):
     x [N, H, W, Cin]   w [KH, KW, Cin // groups, Cout]   y [N, OH, OW, Cout]
@@ -8,7 +18,7 @@ Contract shared by the three kernels (see docs of each):
 All arrays C-contiguous and of one float dtype; every kernel overwrites its
 whole output. Sizes are runtime values: one compilation per dtype.
 
-Performance design (why the loops look like this):
+Performance design of the direct kernels (why the loops look like this):
 - The innermost loop always runs over a contiguous channel vector of the
   array being written, so LLVM's loop vectoriser turns it into SIMD code.
 - The loop just outside it walks over *different* output pixels. Updating the
@@ -25,7 +35,12 @@ identical for any NUMBA_NUM_THREADS.
 import numpy as np
 from numba import njit, prange
 
+from . import gemm
 from .config import JIT, PARALLEL_JIT
+
+# Example (the public entry points take preallocated outputs):
+#     x = np.ones((1, 5, 5, 1), "float32"); w = np.ones((3, 3, 1, 1), "float32")
+#     y = np.empty((1, 3, 3, 1), "float32"); conv2d_forward(x, w, y, 1, 1, 1, 1, 0, 0, 1)
 
 # Below this many written channels per group, vectorising over them does not
 # pay and the "thin" dot-product paths are used (if the reduced axis is wider).
@@ -90,7 +105,7 @@ def _swap_last_axes(w):
 # forward
 # ----------------------------------------------------------------------------
 @njit(**PARALLEL_JIT)
-def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
+def direct_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     """out[N, OH, OW, Cout] = conv(x, w) (cross-correlation, zero padding).
 
     Parallel over output rows (n, oy); each row sums taps a, b, then input
@@ -137,7 +152,7 @@ def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
 # gradient w.r.t. the input (= transposed convolution forward)
 # ----------------------------------------------------------------------------
 @njit(**PARALLEL_JIT)
-def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
+def direct_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
     """dx[N, H, W, Cin] = d sum(conv2d_forward(x, w) * dy) / dx.
 
     Gather form, parallel over input rows (n, iy): row iy receives tap a from
@@ -187,7 +202,7 @@ def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
 # gradient w.r.t. the filter
 # ----------------------------------------------------------------------------
 @njit(**PARALLEL_JIT)
-def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
+def direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
     """dwt[KH, KW, Cin//groups, Cout] = d sum(conv2d_forward(x, w) * dy) / dw.
 
     A reduction over all N*OH*OW output pixels. Parallel over independent
@@ -256,3 +271,64 @@ def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
                     for q in range(1, _SPLIT):
                         s += acc[q, c, co]
                 dwt[a, b, c0 + c, co] = s
+
+
+# ----------------------------------------------------------------------------
+# public entry points: pick the implicit-GEMM or the direct kernel
+# ----------------------------------------------------------------------------
+def _strategy(written, reduced, dtype):
+    """'gemm' when the written channels fill a good part of a tile, 'thin' (dot products
+    over the reduced axis) when few channels are written from many, else 'direct'."""
+    if written * 4 >= gemm.block_width(dtype):
+        return "gemm"
+    if reduced >= 8:
+        return "thin"
+    return "direct"
+
+
+def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
+    """out[N, OH, OW, Cout] = conv(x, w) (cross-correlation, zero padding)."""
+    N, H, W, Cin = x.shape
+    KH, KW, Cg, Cout = w.shape
+    OW = out.shape[2]
+    reduced = KW * Cg if dw == 1 and groups == 1 else Cg
+    how = _strategy(Cout // groups, reduced, x.dtype)
+    if how == "direct":
+        return direct_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups)
+    xp = gemm.padded_columns(x, pl, max(pl + W, (OW - 1) * sw + (KW - 1) * dw + 1))
+    if how == "thin":
+        gemm.forward_thin(xp, gemm._pack_thin(w, groups, False), out, H, sh, sw, dh, dw, pt, KW, groups)
+    else:
+        wp = gemm._pack_filter(w, groups, gemm.tile_width(Cout // groups, x.dtype), False)
+        gemm.forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
+
+
+def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
+    """dx[N, H, W, Cin] = d sum(conv2d_forward(x, w) * dy) / dx."""
+    N, H, W, Cin = dx.shape
+    KH, KW, Cg, Cout = w.shape
+    OW = dy.shape[2]
+    how = _strategy(Cg, Cout // groups, dx.dtype)
+    if how == "direct":
+        return direct_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups)
+    ql = max(0, -((pl - (KW - 1) * dw) // sw))
+    dyp = gemm.padded_columns(dy, ql, ql + max(OW, (W - 1 + pl) // sw + 1))
+    if how == "thin":
+        wq = gemm._pack_thin(w, groups, True)
+        gemm.backprop_input_thin(dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
+    else:
+        wt = gemm._pack_filter(w, groups, gemm.tile_width(Cg, dx.dtype), True)
+        gemm.backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
+
+
+def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
+    """dwt[KH, KW, Cin//groups, Cout] = d sum(conv2d_forward(x, w) * dy) / dw."""
+    N, H, W, Cin = x.shape
+    KH, KW, Cg, Cout = dwt.shape
+    OW = dy.shape[2]
+    Cog = Cout // groups
+    if _strategy(Cog, Cg, x.dtype) != "gemm":
+        return direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups)
+    nr = gemm.tile_width(Cog, x.dtype)
+    dyp = dy if Cog % nr == 0 else gemm._pad_groups(dy, groups, (Cog + nr - 1) // nr * nr)
+    gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, nr < gemm.block_width(x.dtype))

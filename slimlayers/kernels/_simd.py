@@ -1,0 +1,212 @@
+"""Two tiny Numba intrinsics that let a kernel keep a block of sums in registers.
+
+Why they exist: LLVM only keeps a block of accumulators in registers when it
+is a small stack buffer accessed at constant offsets (so SROA can promote it)
+and the arithmetic on it is vector code. Numba disables LLVM's SLP vectoriser
+(NUMBA_SLP_VECTORIZE=0, global, not settable per function), so a fully
+unrolled 16- or 32-wide scalar loop stays scalar (2-7 GFLOP/s). Emitting the
+vector operations ourselves removes that dependence on vectoriser heuristics:
+any block width that is a multiple of ``lanes(dtype)`` works.
+
+- ``stack_buffer(n, like)``: a 1-D array of ``n`` (a compile-time constant)
+  elements of ``like.dtype`` (``like`` an array, or a numpy scalar type such
+  as ``np.intp``) on the stack: no allocation; it must not escape.
+- ``vec_madd(acc, i, a, b, j)``: ``acc[i:i+L] += a * b[j:j+L]`` as one
+  L-lane vector multiply and one vector add (L = ``lanes``: 64 bytes, the
+  AVX-512 width; LLVM splits it into narrower registers on smaller CPUs).
+  No FMA contraction: the rounding is that of ``acc + a*b`` in scalar code.
+
+- ``vec_store(dst, i, acc, k, n)``: ``dst[i:i+n] = acc[k:k+n]`` for
+  ``0 <= n <= L`` as one masked vector store (reads a whole vector of
+  ``acc``; constant ``k`` keeps ``acc`` promotable to registers).
+- ``vec_load(acc, k, src, i, n)``: ``acc[k:k+L] = src[i:i+n]`` padded with
+  zeros (masked load; nothing outside ``src[i:i+n]`` is touched).
+
+- ``vec_madd2(acc, k, a, i, b, j, n)``: ``acc[k:k+L] += a[i:i+n] * b[j:j+n]``
+  (lanes >= n add 0; masked loads, so nothing past ``n`` is read).
+
+All take the element offsets unchecked; callers guarantee the ranges.
+
+Example (inside @njit):
+    acc = stack_buffer(64, x)   # 64 elements of x.dtype
+    vec_madd(acc, 0, x[0], w, 16)
+"""
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
+
+VECTOR_BYTES = 64
+
+
+def lanes_of(dtype):
+    """Vector lanes for a numpy/numba float dtype (16 for float32, 8 for float64)."""
+    return VECTOR_BYTES // (dtype.bitwidth // 8)
+
+
+@intrinsic
+def stack_buffer(typingctx, n, like):
+    if not isinstance(n, types.IntegerLiteral):
+        return None
+    if isinstance(like, types.Array):
+        dt = like.dtype
+    elif isinstance(like, types.NumberClass):
+        dt = like.instance_type
+    else:
+        return None
+    size = n.literal_value
+    arrty = types.Array(dt, 1, "C")
+
+    def codegen(context, builder, sig, args):
+        lty = context.get_value_type(dt)
+        ptr = cgutils.alloca_once(builder, lty, size=size)
+        ary = make_array(arrty)(context, builder)
+        intp = context.get_value_type(types.intp)
+        itemsize = context.get_abi_sizeof(lty)
+        populate_array(ary, data=ptr, shape=[intp(size)], strides=[intp(itemsize)],
+                       itemsize=intp(itemsize), meminfo=None)
+        return ary._getvalue()
+
+    return arrty(n, like), codegen
+
+
+@intrinsic
+def lanes(typingctx, like):
+    """Compile-time constant vector lane count for ``like.dtype``."""
+    if not isinstance(like, types.Array):
+        return None
+    n = lanes_of(like.dtype)
+
+    def codegen(context, builder, sig, args):
+        return context.get_constant(types.intp, n)
+
+    return types.intp(like), codegen
+
+
+@intrinsic
+def vec_madd(typingctx, acc, i, a, b, j):
+    if not (isinstance(acc, types.Array) and isinstance(b, types.Array)
+            and acc.dtype == b.dtype and a == acc.dtype):
+        return None
+    dt = acc.dtype
+    n = lanes_of(dt)
+
+    def codegen(context, builder, sig, args):
+        accv, iv, av, bv, jv = args
+        lty = context.get_value_type(dt)
+        vty = ir.VectorType(lty, n)
+        align = context.get_abi_sizeof(lty)
+        pa = make_array(sig.args[0])(context, builder, accv).data
+        pb = make_array(sig.args[3])(context, builder, bv).data
+        pa = builder.bitcast(builder.gep(pa, [iv]), vty.as_pointer())
+        pb = builder.bitcast(builder.gep(pb, [jv]), vty.as_pointer())
+        x = builder.load(pa, align=align)
+        y = builder.load(pb, align=align)
+        splat = builder.insert_element(ir.Constant(vty, ir.Undefined), av, ir.Constant(ir.IntType(32), 0))
+        splat = builder.shuffle_vector(splat, ir.Constant(vty, ir.Undefined),
+                                       ir.Constant(ir.VectorType(ir.IntType(32), n), [0] * n))
+        builder.store(builder.fadd(x, builder.fmul(splat, y)), pa, align=align)
+        return context.get_dummy_value()
+
+    return types.void(acc, types.intp, a, b, types.intp), codegen
+
+
+def _vec_name(vty):
+    """LLVM intrinsic suffix of a float vector type, e.g. v16f32."""
+    return f"v{vty.count}{vty.element.intrinsic_name}"
+
+
+def _lane_mask(builder, n_lanes, count):
+    """<n_lanes x i1>: lane < count (count an intp value)."""
+    i64 = ir.IntType(64)
+    lanes_v = ir.Constant(ir.VectorType(i64, n_lanes), list(range(n_lanes)))
+    splat = builder.insert_element(ir.Constant(ir.VectorType(i64, n_lanes), ir.Undefined), count,
+                                   ir.Constant(ir.IntType(32), 0))
+    splat = builder.shuffle_vector(splat, ir.Constant(ir.VectorType(i64, n_lanes), ir.Undefined),
+                                   ir.Constant(ir.VectorType(ir.IntType(32), n_lanes), [0] * n_lanes))
+    return builder.icmp_signed("<", lanes_v, splat)
+
+
+def _vec_ptr(context, builder, arrty, arr, index, vty):
+    data = make_array(arrty)(context, builder, arr).data
+    return builder.bitcast(builder.gep(data, [index]), vty.as_pointer())
+
+
+@intrinsic
+def vec_store(typingctx, dst, i, acc, k, n):
+    if not (isinstance(dst, types.Array) and isinstance(acc, types.Array) and dst.dtype == acc.dtype):
+        return None
+    dt = acc.dtype
+    nl = lanes_of(dt)
+
+    def codegen(context, builder, sig, args):
+        dstv, iv, accv, kv, nv = args
+        lty = context.get_value_type(dt)
+        vty = ir.VectorType(lty, nl)
+        align = context.get_abi_sizeof(lty)
+        val = builder.load(_vec_ptr(context, builder, sig.args[2], accv, kv, vty), align=align)
+        pd = _vec_ptr(context, builder, sig.args[0], dstv, iv, vty)
+        fn = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [vty, pd.type, ir.IntType(32), ir.VectorType(ir.IntType(1), nl)]),
+            f"llvm.masked.store.{_vec_name(vty)}.p0")
+        builder.call(fn, [val, pd, ir.Constant(ir.IntType(32), align), _lane_mask(builder, nl, nv)])
+        return context.get_dummy_value()
+
+    return types.void(dst, types.intp, acc, types.intp, types.intp), codegen
+
+
+@intrinsic
+def vec_load(typingctx, acc, k, src, i, n):
+    if not (isinstance(src, types.Array) and isinstance(acc, types.Array) and src.dtype == acc.dtype):
+        return None
+    dt = acc.dtype
+    nl = lanes_of(dt)
+
+    def codegen(context, builder, sig, args):
+        accv, kv, srcv, iv, nv = args
+        lty = context.get_value_type(dt)
+        vty = ir.VectorType(lty, nl)
+        align = context.get_abi_sizeof(lty)
+        ps = _vec_ptr(context, builder, sig.args[2], srcv, iv, vty)
+        fn = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(vty, [ps.type, ir.IntType(32), ir.VectorType(ir.IntType(1), nl), vty]),
+            f"llvm.masked.load.{_vec_name(vty)}.p0")
+        val = builder.call(fn, [ps, ir.Constant(ir.IntType(32), align), _lane_mask(builder, nl, nv),
+                                ir.Constant(vty, [0.0] * nl)])
+        builder.store(val, _vec_ptr(context, builder, sig.args[0], accv, kv, vty), align=align)
+        return context.get_dummy_value()
+
+    return types.void(acc, types.intp, src, types.intp, types.intp), codegen
+
+
+def _masked_load(context, builder, arrty, arr, index, n, vty, nl, align):
+    ptr = _vec_ptr(context, builder, arrty, arr, index, vty)
+    fn = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(vty, [ptr.type, ir.IntType(32), ir.VectorType(ir.IntType(1), nl), vty]),
+        f"llvm.masked.load.{_vec_name(vty)}.p0")
+    return builder.call(fn, [ptr, ir.Constant(ir.IntType(32), align), _lane_mask(builder, nl, n),
+                             ir.Constant(vty, [0.0] * nl)])
+
+
+@intrinsic
+def vec_madd2(typingctx, acc, k, a, i, b, j, n):
+    if not all(isinstance(t, types.Array) and t.dtype == acc.dtype for t in (acc, a, b)):
+        return None
+    dt = acc.dtype
+    nl = lanes_of(dt)
+
+    def codegen(context, builder, sig, args):
+        accv, kv, av, iv, bv, jv, nv = args
+        lty = context.get_value_type(dt)
+        vty = ir.VectorType(lty, nl)
+        align = context.get_abi_sizeof(lty)
+        x = _masked_load(context, builder, sig.args[2], av, iv, nv, vty, nl, align)
+        y = _masked_load(context, builder, sig.args[4], bv, jv, nv, vty, nl, align)
+        pa = _vec_ptr(context, builder, sig.args[0], accv, kv, vty)
+        builder.store(builder.fadd(builder.load(pa, align=align), builder.fmul(x, y)), pa, align=align)
+        return context.get_dummy_value()
+
+    return types.void(acc, types.intp, a, types.intp, b, types.intp, types.intp), codegen
