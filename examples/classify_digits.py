@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
-try:
-    import slimlayers as sl
-except ImportError:  # running from a source checkout without `pip install -e .`
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    import slimlayers as sl
+import slimlayers as sl
 from slimlayers.layers import Conv2D, Dense, Dropout, Flatten, Input
 
 

@@ -22,7 +22,7 @@ TF_CONFIGS = [
 ]
 # (input size, kernel, stride, padding, output_padding) -- Keras Conv2DTranspose style
 KERAS_CONFIGS = [(4, 3, 2, "valid", None), (4, 3, 2, "same", None), (4, 3, 2, "same", 0),
-                 (4, 4, 2, "same", 1), (5, 3, 2, "same", None), (4, 5, 3, "valid", 2)]
+                 (4, 4, 2, "same", 1), (4, 4, 2, "same", 0), (5, 3, 2, "same", None), (4, 5, 3, "valid", 2)]
 
 
 def accepted(i, k, s, padding):
@@ -61,8 +61,12 @@ def main():
     print("\nKeras Conv2DTranspose: input size -> output size")
     for i, k, s, padding, op in KERAS_CONFIGS:
         o = shapes.conv_transpose_output_length(i, k, padding, s, output_padding=op)
+        lo, hi = shapes.transpose_output_range(i, k, s, padding)
+        note = "" if lo <= o <= hi else "  <- outside TF's range: Keras-on-TF crashes, slimlayers computes the adjoint"
+        layer = sl.layers.Conv2DTranspose(1, k, strides=s, padding=padding, output_padding=op)
+        assert layer(np.zeros((1, i, i, 1), np.float32)).shape == (1, o, o, 1)
         print(f"  {i}x{i} k{k} s{s} {padding:5s} output_padding={op!s:4s} -> {o}x{o}"
-              f"   (tf.nn accepts {accepted(i, k, s, padding)} for this padding)")
+              f"   (tf.nn accepts {accepted(i, k, s, padding)} for this padding){note}")
 
 
 if __name__ == "__main__":
