@@ -150,6 +150,21 @@ def _dedupe(names):
     return list(dict.fromkeys(names))
 
 
+class Configurable:
+    """``get_config`` = the constructor arguments, ``from_config`` = the constructor, ``repr`` shows them."""
+
+    def get_config(self):
+        return constructor_config(self)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
 def constructor_config(obj, skip=()):
     """``{argument: value}`` for every ``__init__`` argument of ``obj``, read from the attribute of the same name.
 

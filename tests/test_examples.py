@@ -1,14 +1,7 @@
 """The teaching example runs and its printed arithmetic is right (the heavier demos are tested elsewhere)."""
-import importlib.util
-from pathlib import Path
 
-
-def test_conv_arithmetic_example(capsys):
-    path = Path(__file__).resolve().parent.parent / "examples" / "conv_arithmetic.py"
-    spec = importlib.util.spec_from_file_location("conv_arithmetic_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main()
+def test_conv_arithmetic_example(capsys, load_example):
+    load_example("conv_arithmetic").main()
     out = capsys.readouterr().out
     assert "-> (1, 19, 53, 64)   accepted H 19, W 53" in out
     assert "-> (1, 50, 152, 64)   accepted H 50..52, W 152..154" in out

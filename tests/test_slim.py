@@ -11,10 +11,7 @@ from naive import naive_conv2d
 slim = sl.slim
 
 
-@pytest.fixture(autouse=True)
-def fresh_store():
-    with sl.scopes.variable_store() as store:
-        yield store
+pytestmark = pytest.mark.usefixtures("fresh_store")
 
 
 def _names():

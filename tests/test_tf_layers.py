@@ -6,10 +6,7 @@ import slimlayers as sl
 from naive import naive_conv2d, naive_conv2d_backprop_input
 
 
-@pytest.fixture(autouse=True)
-def fresh_store():
-    with sl.scopes.variable_store() as store:
-        yield store
+pytestmark = pytest.mark.usefixtures("fresh_store")
 
 
 def _names():

@@ -1,7 +1,5 @@
 """One encoder/decoder in Keras-class, tf.layers-function and Slim/arg_scope styles: bitwise-identical
 outputs and gradients from the same weights."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,12 +96,8 @@ def test_slim_defaults_differ_from_tf_layers_defaults():
     assert np.asarray(s).min() >= 0 and np.asarray(t).min() < 0
 
 
-def test_example_script_reports_agreement(capsys):
-    path = Path(__file__).resolve().parent.parent / "examples" / "three_styles.py"
-    spec = importlib.util.spec_from_file_location("three_styles_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main()
+def test_example_script_reports_agreement(capsys, load_example):
+    load_example("three_styles").main()
     out = capsys.readouterr().out
     assert out.count("bitwise identical") == 2 and "DIFFER" not in out
     assert "scope (examples/three_styles.py:" in out

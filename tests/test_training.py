@@ -188,28 +188,17 @@ def test_subclassed_model_trains_and_saves_weights(tmp_path):
         model.save(tmp_path / "m.safetensors")
 
 
-def test_autoencoder_example_runs(tmp_path):
-    import importlib.util
-    import os
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "autoencoder.py")
-    spec = importlib.util.spec_from_file_location("autoencoder_example", path)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+def test_autoencoder_example_runs(tmp_path, load_example):
+    example = load_example("autoencoder")
     mse, baseline = example.main(["--epochs", "3", "--train", "1024", "--test", "64", "--out", str(tmp_path),
                                   "--verbose", "0"])
     assert mse < 0.5 * baseline
     assert (tmp_path / "autoencoder.safetensors").exists()
 
 
-def test_digits_example_reaches_95_percent():
+def test_digits_example_reaches_95_percent(load_example):
     pytest.importorskip("sklearn")
-    import importlib.util
-    import os
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples",
-                        "classify_digits.py")
-    spec = importlib.util.spec_from_file_location("digits_example", path)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_example("classify_digits")
     assert example.main(["--verbose", "0", "--epochs", "8"]) >= 0.95
 
 

@@ -23,10 +23,10 @@ import numpy as np
 
 from .. import random as sl_random
 from ..nn._errors import arg_error
-from ..registry import constructor_config
+from ..registry import Configurable, constructor_config
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: subclasses implement ``sample(shape, rng) -> float64 array``.
 
     Args:
@@ -72,13 +72,6 @@ class Initializer:
         """The constructor arguments (JSON-safe); deterministic initializers omit the unused seed."""
         return constructor_config(self, skip=() if self.is_random else ("seed",))
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def initialize(initializer, shape, dtype=None, key=None):

@@ -89,6 +89,16 @@ def _operands(input, filters):
     return x, f
 
 
+def _normalize(input, filters, strides, padding, data_format, dilations):
+    """Every tf.nn argument in canonical form, plus the input viewed as NHWC."""
+    df = tf_data_format(data_format)
+    x, f = _operands(input, filters)
+    strides = spatial_pair("strides", strides, df)
+    dilations = spatial_pair("dilations", dilations, df)
+    padding = tf_padding(padding, df)
+    return df, x, f, _to_nhwc(x, df), strides, padding, dilations
+
+
 def _to_nhwc(t, data_format):
     return t if data_format == "NHWC" else ops.transpose(t, (0, 2, 3, 1))
 
@@ -130,12 +140,8 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
 
     Output size per axis: SAME ``ceil(i/s)``, VALID ``floor((i - dk)/s) + 1``.
     """
-    df = tf_data_format(data_format)
-    x, f = _operands(input, filters)
-    strides = spatial_pair("strides", strides, df)
-    dilations = spatial_pair("dilations", dilations, df)
-    padding = tf_padding(padding, df)
-    xh = _to_nhwc(x, df)
+    df, x, f, xh, strides, padding, dilations = _normalize(input, filters, strides, padding, data_format,
+                                                           dilations)
     cin, cg, cout = xh.shape[3], f.shape[2], f.shape[3]
     if cg == 0 or cin % cg:
         raise ValueError(f"Invalid convolution: input channels ({cin}) must be a positive multiple of the "
@@ -188,12 +194,8 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     SAME ``[(i-1)s+1, i*s]``, VALID ``[(i-1)s+dk, (i-1)s+dk+s-1]``,
     explicit ``(pb, pa)``: ``[(i-1)s+dk-pb-pa, … + s-1]``.
     """
-    df = tf_data_format(data_format)
-    x, f = _operands(input, filters)
-    strides = spatial_pair("strides", strides, df)
-    dilations = spatial_pair("dilations", dilations, df)
-    padding = tf_padding(padding, df)
-    xh = _to_nhwc(x, df)
+    df, x, f, xh, strides, padding, dilations = _normalize(input, filters, strides, padding, data_format,
+                                                           dilations)
     if f.shape[3] != xh.shape[3]:
         raise ValueError(f"Invalid transposed convolution: filters.shape[3] ({f.shape[3]}) must equal the input "
                          f"channels ({xh.shape[3]}). Received: input shape {x.shape}, filters shape {f.shape}")

@@ -19,25 +19,14 @@ from ..autodiff import ops
 from ..activations.functions import float_tensor as _float_tensor
 from ..autodiff.tensor import Tensor
 from ..nn._errors import arg_error
-from ..registry import constructor_config
+from ..registry import Configurable
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``__call__(x)`` returns a scalar penalty Tensor."""
 
     def __call__(self, x):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(x).")
-
-    def get_config(self):
-        return constructor_config(self)
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1(Regularizer):
