@@ -20,8 +20,9 @@ Why each flag:
   other Numba user's code in the process (and the cache does not record it).
   _simd.py instead emits the vector operations as intrinsics, which works
   for any tile width and any user environment.
-- parallel=True only for the top-level kernels (one parallel level); helpers
-  are inlined serial code.
+- parallel=True only for the launchers of conv kernels (a prange over one
+  call of a serial task kernel, see _tasks.py: compiling the tile code under
+  parfor doubled the empty-cache compile time); helpers are inlined serial code.
 
 Caveat: Numba's cache key covers the *defining* module (conv.py, gemm.py) and the
 function's bytecode, not these flags. After editing this file, delete
@@ -34,4 +35,4 @@ JIT = dict(cache=True, nogil=True, error_model="numpy",
 """Serial helpers (inlined into the kernels)."""
 
 PARALLEL_JIT = dict(JIT, parallel=True)
-"""Top-level kernels: prange over independent output slices."""
+"""Launchers (and simple kernels): prange over independent output slices."""

@@ -28,7 +28,7 @@ Performance design of the direct kernels (why the loops look like this):
   output) vectorising over it is useless; those cases use dot products over
   the (larger) reduced channel axis instead ("thin" paths).
 
-Determinism: each prange iteration owns a disjoint slice of the output and
+Determinism: each task (see _tasks.py) owns a disjoint slice of the output and
 sums its terms in an order fixed by the shapes alone, so results are bitwise
 identical for any NUMBA_NUM_THREADS.
 """
@@ -36,6 +36,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import gemm
+from ._tasks import chunk_bounds, launch
 from .config import JIT, PARALLEL_JIT
 
 # Example (the public entry points take preallocated outputs):
@@ -88,37 +89,36 @@ def _dot(a, b):
     return (s0 + s1) + (s2 + s3)
 
 
-@njit(**JIT)
 def _swap_last_axes(w):
     """[KH, KW, A, B] -> contiguous [KH, KW, B, A]."""
-    KH, KW, A, B = w.shape
-    t = np.empty((KH, KW, B, A), w.dtype)
-    for a in range(KH):
-        for b in range(KW):
-            for i in range(A):
-                for j in range(B):
-                    t[a, b, j, i] = w[a, b, i, j]
-    return t
+    return np.ascontiguousarray(w.transpose(0, 1, 3, 2))
 
 
 # ----------------------------------------------------------------------------
 # forward
 # ----------------------------------------------------------------------------
-@njit(**PARALLEL_JIT)
 def direct_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     """out[N, OH, OW, Cout] = conv(x, w) (cross-correlation, zero padding).
 
     Parallel over output rows (n, oy); each row sums taps a, b, then input
     channels, in that order.
     """
+    Cg, Cout = w.shape[2:]
+    thin = Cout // groups < _THIN and Cg > Cout // groups
+    wt = _swap_last_axes(w) if thin else w[:, :, :0, :0].copy()
+    launch(_direct_forward_rows, _direct_forward_rows_parallel, out.shape[0] * out.shape[1], x, w, wt, out,
+           sh, sw, dh, dw, pt, pl, groups, thin)
+
+
+@njit(**JIT)
+def _direct_forward_rows(r0, r1, x, w, wt, out, sh, sw, dh, dw, pt, pl, groups, thin):
+    """Output rows r0 <= n*OH + oy < r1 of ``direct_forward`` (wt: w [KH, KW, Cout, Cg] if thin)."""
     N, H, W, Cin = x.shape
     KH, KW, Cg, Cout = w.shape
     OH = out.shape[1]
     OW = out.shape[2]
     Cog = Cout // groups
-    thin = Cog < _THIN and Cg > Cog
-    wt = _swap_last_axes(w) if thin else w[:, :, :0, :0].copy()
-    for r in prange(N * OH):
+    for r in range(r0, r1):
         n = r // OH
         oy = r - n * OH
         orow = out[n, oy]
@@ -148,10 +148,16 @@ def direct_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
                                     op[co] += xv * wr[co]
 
 
+@njit(**PARALLEL_JIT)
+def _direct_forward_rows_parallel(nchunks, ntasks, x, w, wt, out, sh, sw, dh, dw, pt, pl, groups, thin):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _direct_forward_rows(t0, t1, x, w, wt, out, sh, sw, dh, dw, pt, pl, groups, thin)
+
+
 # ----------------------------------------------------------------------------
 # gradient w.r.t. the input (= transposed convolution forward)
 # ----------------------------------------------------------------------------
-@njit(**PARALLEL_JIT)
 def direct_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
     """dx[N, H, W, Cin] = d sum(conv2d_forward(x, w) * dy) / dx.
 
@@ -160,15 +166,23 @@ def direct_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
     within a row, tap b of output column ox lands on ix = ox*sw + b*dw - pl.
     Terms are summed over a, b, then output channels.
     """
+    Cg, Cout = w.shape[2:]
+    thin = Cg < _THIN and Cout // groups > Cg
+    # vector path reads w[a, b, :, co] along ci: make that contiguous
+    wt = w[:, :, :0, :0].copy() if thin else _swap_last_axes(w)
+    launch(_direct_input_rows, _direct_input_rows_parallel, dx.shape[0] * dx.shape[1], dy, w, wt, dx, sh, sw,
+           dh, dw, pt, pl, groups, thin)
+
+
+@njit(**JIT)
+def _direct_input_rows(r0, r1, dy, w, wt, dx, sh, sw, dh, dw, pt, pl, groups, thin):
+    """Input rows r0 <= n*H + iy < r1 of ``direct_backprop_input``."""
     N, H, W, Cin = dx.shape
     KH, KW, Cg, Cout = w.shape
     OH = dy.shape[1]
     OW = dy.shape[2]
     Cog = Cout // groups
-    thin = Cg < _THIN and Cog > Cg
-    # vector path reads w[a, b, :, co] along ci: make that contiguous
-    wt = w[:, :, :0, :0].copy() if thin else _swap_last_axes(w)
-    for r in prange(N * H):
+    for r in range(r0, r1):
         n = r // H
         iy = r - n * H
         drow = dx[n, iy]
@@ -198,10 +212,16 @@ def direct_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
                                     dp[c] += dv * wr[c]
 
 
+@njit(**PARALLEL_JIT)
+def _direct_input_rows_parallel(nchunks, ntasks, dy, w, wt, dx, sh, sw, dh, dw, pt, pl, groups, thin):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _direct_input_rows(t0, t1, dy, w, wt, dx, sh, sw, dh, dw, pt, pl, groups, thin)
+
+
 # ----------------------------------------------------------------------------
 # gradient w.r.t. the filter
 # ----------------------------------------------------------------------------
-@njit(**PARALLEL_JIT)
 def direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
     """dwt[KH, KW, Cin//groups, Cout] = d sum(conv2d_forward(x, w) * dy) / dw.
 
@@ -210,18 +230,26 @@ def direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
     (n, oy, ox) order into _SPLIT round-robin partial sums, combined in a fixed
     order. Nothing depends on the thread count.
     """
+    KH, KW, Cg, Cout = dwt.shape
+    # enough tasks to keep every core busy even for 1x1 kernels
+    cblk = Cg
+    while KH * KW * ((Cg + cblk - 1) // cblk) < 32 and cblk > 16:
+        cblk = (cblk + 1) // 2
+    ncb = (Cg + cblk - 1) // cblk
+    launch(_direct_filter_tasks, _direct_filter_tasks_parallel, KH * KW * ncb, x, dy, dwt, sh, sw, dh, dw, pt,
+           pl, groups, cblk, ncb)
+
+
+@njit(**JIT)
+def _direct_filter_tasks(t0, t1, x, dy, dwt, sh, sw, dh, dw, pt, pl, groups, cblk, ncb):
+    """Tasks t0 <= t < t1 (tap a, tap b, block of input channels) of ``direct_backprop_filter``."""
     N, H, W, Cin = x.shape
     OH = dy.shape[1]
     OW = dy.shape[2]
     KH, KW, Cg, Cout = dwt.shape
     Cog = Cout // groups
     thin = Cog < _THIN and Cg > Cog
-    # enough tasks to keep every core busy even for 1x1 kernels
-    cblk = Cg
-    while KH * KW * ((Cg + cblk - 1) // cblk) < 32 and cblk > 16:
-        cblk = (cblk + 1) // 2
-    ncb = (Cg + cblk - 1) // cblk
-    for task in prange(KH * KW * ncb):
+    for task in range(t0, t1):
         a = task // (KW * ncb)
         b = (task // ncb) % KW
         c0 = (task % ncb) * cblk
@@ -273,13 +301,20 @@ def direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
                 dwt[a, b, c0 + c, co] = s
 
 
+@njit(**PARALLEL_JIT)
+def _direct_filter_tasks_parallel(nchunks, ntasks, x, dy, dwt, sh, sw, dh, dw, pt, pl, groups, cblk, ncb):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _direct_filter_tasks(t0, t1, x, dy, dwt, sh, sw, dh, dw, pt, pl, groups, cblk, ncb)
+
+
 # ----------------------------------------------------------------------------
 # public entry points: pick the implicit-GEMM or the direct kernel
 # ----------------------------------------------------------------------------
 def _strategy(written, reduced, dtype):
     """'gemm' when the written channels fill a good part of a tile, 'thin' (dot products
     over the reduced axis) when few channels are written from many, else 'direct'."""
-    if written * 4 >= gemm.block_width(dtype):
+    if written * 2 >= gemm.block_width(dtype):
         return "gemm"
     if reduced >= 8:
         return "thin"
@@ -299,7 +334,7 @@ def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     if how == "thin":
         gemm.forward_thin(xp, gemm._pack_thin(w, groups, False), out, H, sh, sw, dh, dw, pt, KW, groups)
     else:
-        wp = gemm._pack_filter(w, groups, gemm.tile_width(Cout // groups, x.dtype), False)
+        wp = gemm._pack_filter(w, groups, gemm.block_width(x.dtype), False)
         gemm.forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
@@ -317,7 +352,7 @@ def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
         wq = gemm._pack_thin(w, groups, True)
         gemm.backprop_input_thin(dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
     else:
-        wt = gemm._pack_filter(w, groups, gemm.tile_width(Cg, dx.dtype), True)
+        wt = gemm._pack_filter(w, groups, gemm.block_width(dx.dtype), True)
         gemm.backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
 
 
@@ -329,6 +364,6 @@ def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
     Cog = Cout // groups
     if _strategy(Cog, Cg, x.dtype) != "gemm":
         return direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups)
-    nr = gemm.tile_width(Cog, x.dtype)
+    nr = gemm.block_width(x.dtype)
     dyp = dy if Cog % nr == 0 else gemm._pad_groups(dy, groups, (Cog + nr - 1) // nr * nr)
-    gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, nr < gemm.block_width(x.dtype))
+    gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups)

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import kernels
 from ..autodiff import ops
-from ..autodiff.tape import record
+from ..autodiff.tape import active_tapes, record
 from ..autodiff.tensor import Tensor, _as_array
 from ._errors import arg_error, check_allocation, check_int
 from .arguments import float_dtype, spatial_pair, tf_data_format, tf_padding
@@ -53,15 +53,20 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed):
     if out.size and xv.size:
         apply(xv, fv, out, *geometry)
 
+    # an input no tape tracks now (e.g. a model's data) never gets a gradient from this node:
+    # skip its kernel (a third of the backward pass of a first layer)
+    need_gx = any(tape._tracks_any((x,)) for tape in active_tapes())
+
     def vjp(g):
         g = np.ascontiguousarray(g, dtype=xv.dtype)
         gx, gf = np.zeros(xv.shape, xv.dtype), np.zeros(fv.shape, fv.dtype)
         if g.size and gx.size:
-            adjoint(g, fv, gx, *geometry)
+            if need_gx:
+                adjoint(g, fv, gx, *geometry)
             # the filter gradient always pairs the forward conv's input with its output gradient
             conv_in, conv_out_grad = (g, xv) if transposed else (xv, g)
             kernels.conv2d_backprop_filter(conv_in, conv_out_grad, gf, *geometry)
-        return gx, gf
+        return (gx if need_gx else None), gf
 
     return record(out, (x, f), vjp)
 

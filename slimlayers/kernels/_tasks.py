@@ -1,0 +1,45 @@
+"""How the kernels go parallel: a serial task kernel and a tiny ``prange`` launcher.
+
+Each kernel is written as ``kernel(t0, t1, *args)``: a serial function that
+processes tasks ``t0 <= t < t1`` (output rows, or filter-gradient blocks);
+tasks write disjoint outputs, so how they are split over threads never
+changes a result. Its launcher is the only ``parallel=True`` function:
+
+    @njit(**PARALLEL_JIT)
+    def _kernel_parallel(nchunks, ntasks, *args):    # args spelled out
+        for c in prange(nchunks):
+            t0, t1 = chunk_bounds(ntasks, nchunks, c)
+            kernel(t0, t1, ...)
+
+Why not ``prange`` over the tasks inside the kernel itself: Numba's parfor
+passes run over the whole inlined tile code and compile the loop body a
+second time, about doubling the compile time of a kernel (with an empty
+cache that was half of a training step's 19 s start). A launcher whose body
+is one call costs ~1 s to compile and keeps Numba's threading layer (whose
+workers start a region in a few microseconds; Python threads took ~0.1 ms).
+
+``launch`` calls the serial kernel directly when one chunk suffices (one
+thread, or one task), so single-threaded use never compiles a launcher.
+
+Example:
+    launch(_rows, _rows_parallel, n_rows, x, out)
+"""
+import numba
+from numba import njit
+
+from .config import JIT
+
+
+@njit(inline="always", **JIT)
+def chunk_bounds(ntasks, nchunks, c):
+    """[t0, t1): chunk c of ntasks split into nchunks contiguous near-equal chunks."""
+    return ntasks * c // nchunks, ntasks * (c + 1) // nchunks
+
+
+def launch(kernel, parallel_kernel, ntasks, *args):
+    """kernel(0, ntasks, *args), or parallel_kernel(nchunks, ntasks, *args) with one chunk per thread."""
+    nchunks = min(numba.get_num_threads(), ntasks)
+    if nchunks <= 1:
+        kernel(0, ntasks, *args)
+    else:
+        parallel_kernel(nchunks, ntasks, *args)
