@@ -162,14 +162,27 @@ def test_channels_first_equals_channels_last():
 
 
 # -- initializer fans (semantics.md §5.1) --------------------------------------------------------
-def test_transpose_kernel_uses_keras_fan_in():
-    """Keras: Conv2DTranspose(8, 3, he_uniform) on 2 channels has limit sqrt(6/(8*9)), not sqrt(6/18)."""
+def test_transpose_kernel_fan_in_counts_the_layer_inputs():
+    """Conv2DTranspose(8, 3, he_uniform) on 2 channels: limit sqrt(6/(2*9)) (Keras: sqrt(6/(8*9)))."""
     sl.set_seed(3)
     layer = sl.layers.Conv2DTranspose(8, 3, kernel_initializer="he_uniform")
     layer.build((1, 5, 5, 2))
     w = np.abs(layer.kernel.numpy())
-    limit = np.sqrt(6 / (8 * 9))
+    limit = np.sqrt(6 / (2 * 9))
     assert w.max() <= limit and w.max() > 0.95 * limit
+    fan_out_init = sl.layers.Conv2DTranspose(8, 3, kernel_initializer=sl.initializers.VarianceScaling(
+        2.0, "fan_out", "uniform"))
+    fan_out_init.build((1, 5, 5, 2))
+    fan_out_limit = np.sqrt(6 / (8 * 9))
+    assert fan_out_limit * 0.95 < np.abs(fan_out_init.kernel.numpy()).max() <= fan_out_limit
+
+
+def test_glorot_is_unaffected_by_the_fan_axes():
+    sl.set_seed(6)
+    layer = sl.layers.Conv2DTranspose(8, 3)
+    layer.build((1, 5, 5, 2))
+    limit = np.sqrt(6 / (2 * 9 + 8 * 9))
+    assert limit * 0.95 < np.abs(layer.kernel.numpy()).max() <= limit
 
 
 def test_conv_kernel_fan_in_with_groups():
@@ -215,12 +228,13 @@ def test_config_is_keras_shaped_and_json():
                            "output_padding=(1, 1), activation='relu', name='up')")
 
 
-def test_transpose_kernel_fan_override_by_axes():
-    """The documented opt-out: name the axes to scale by the layer's input channels instead."""
+def test_transpose_kernel_keras_fans_by_initializer_axes():
+    """The documented way to get Keras' numbers: axes given to the initializer win over the layer's."""
     sl.set_seed(5)
-    init = sl.initializers.VarianceScaling(2.0, "fan_in", "uniform", input_axes=3, output_axes=2)
+    init = sl.initializers.VarianceScaling(2.0, "fan_in", "uniform", input_axes=2, output_axes=3)
     layer = sl.layers.Conv2DTranspose(8, 3, kernel_initializer=init)
     layer.build((1, 5, 5, 2))
     w = np.abs(layer.kernel.numpy())
-    limit = np.sqrt(6 / (2 * 9))
+    limit = np.sqrt(6 / (8 * 9))
     assert w.max() <= limit and w.max() > 0.9 * limit
+    assert init.input_axes == 2  # the user's initializer is not modified

@@ -59,6 +59,10 @@ class Initializer(Configurable):
         values = np.asarray(self.sample(shape, rng))
         return values.astype(dtype, copy=False).reshape(shape)
 
+    def with_fan_axes(self, in_axes, out_axes):
+        """This initializer with the weight's fan axes supplied by its layer (no-op without fans)."""
+        return self
+
     def sample(self, shape, rng):
         raise NotImplementedError(f"{type(self).__name__} must implement sample(shape, rng).")
 
@@ -74,7 +78,7 @@ class Initializer(Configurable):
 
 
 
-def initialize(initializer, shape, dtype=None, key=None):
+def initialize(initializer, shape, dtype=None, key=None, fan_axes=None):
     """Initial value of a weight: the one entry point layers use.
 
     Args:
@@ -83,6 +87,8 @@ def initialize(initializer, shape, dtype=None, key=None):
         dtype: numpy dtype of the result (default float32).
         key: the weight's path (``"dense/kernel"``); an unseeded ``Initializer``
             draws from ``sl.random.generator(key)`` instead of its own seed.
+        fan_axes: ``(in_axes, out_axes)`` the layer declares for this weight; used by
+            fan-based initializers unless they were given axes of their own.
 
     Example:
         >>> from slimlayers.initializers import Zeros
@@ -92,6 +98,8 @@ def initialize(initializer, shape, dtype=None, key=None):
     shape = check_shape(shape)
     dtype = check_dtype(dtype)
     if isinstance(initializer, Initializer):
+        if fan_axes is not None:
+            initializer = initializer.with_fan_axes(*fan_axes)
         if initializer.is_random and initializer.seed is None and key is not None:
             values = initializer.draw(shape, dtype, sl_random.generator(key))
         else:

@@ -14,6 +14,7 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 import math
 
 from ..nn._errors import arg_error, check_number
@@ -59,6 +60,13 @@ class VarianceScaling(Initializer):
         self.input_axes = input_axes
         self.output_axes = output_axes
         super().__init__(seed)
+
+    def with_fan_axes(self, in_axes, out_axes):
+        if self.input_axes is not None:  # axes given by the user win over the layer's
+            return self
+        declared = copy.copy(self)  # same seed, so an unseeded instance still repeats itself
+        declared.input_axes, declared.output_axes = in_axes, out_axes
+        return declared
 
     def sample(self, shape, rng):
         fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)

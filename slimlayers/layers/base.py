@@ -105,11 +105,13 @@ class Layer:
         """Output shape for ``input_shape`` (``None`` entries allowed); override when the shape changes."""
         return tuple(input_shape)
 
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True, dtype=None):
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True, dtype=None,
+                   fan_axes=None):
         """Create, initialise and track a ``Variable`` called ``<layer name>/<name>``.
 
         An unseeded initializer draws from the stream keyed by that path, so
-        ``sl.set_seed`` makes weights reproducible layer by layer.
+        ``sl.set_seed`` makes weights reproducible layer by layer. ``fan_axes``
+        ``(in_axes, out_axes)`` tells fan-based initializers which axes are which.
         """
         from .. import initializers, regularizers
 
@@ -118,7 +120,7 @@ class Layer:
         path = f"{self.name}/{name}"
         check_allocation(f"Weight {path!r}", shape, dtype)
         init = initializers.get(initializer)
-        value = initializers.initialize(init, shape, dtype, key=path)
+        value = initializers.initialize(init, shape, dtype, key=path, fan_axes=fan_axes)
         var = Variable(value, trainable=trainable and self._trainable, name=path, dtype=dtype)
         var.regularizer = regularizers.get(regularizer)
         if not trainable:  # stays frozen whatever `layer.trainable` becomes (e.g. moving statistics)

@@ -65,8 +65,12 @@ class _Conv(Layer):
                              f"input shape is {tuple(input_shape)}).")
         return channels
 
+    # (in_axes, out_axes) of the kernel for fan-based initializers; None = the [..., in, out] rule
+    _KERNEL_FAN_AXES = None
+
     def _create_weights(self, input_shape, kernel_shape):
-        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer, self.kernel_regularizer)
+        self.kernel = self.add_weight("kernel", kernel_shape, self.kernel_initializer, self.kernel_regularizer,
+                                      fan_axes=self._KERNEL_FAN_AXES)
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
         self._built_channels = self._input_channels(input_shape)
@@ -183,19 +187,25 @@ class Conv2DTranspose(_Conv):
     Weights: ``kernel`` ``(kh, kw, filters/groups, in_channels)`` (the filter of the forward conv
     it is the adjoint of) and ``bias`` ``(filters,)``.
 
-    Initializer fans: the kernel is initialised with the Keras fan rule, which
-    reads ``fan_in = kh*kw*filters/groups`` — the layer's *output* channels —
-    and ``fan_out = kh*kw*in_channels``. That is exactly what Keras does (and
-    PyTorch, whose ``ConvTranspose2d`` weight ``[in, out/groups, kh, kw]`` gives
-    the same numbers), so He/LeCun scales match Keras and PyTorch weight for
-    weight; it is the forward conv's fan-in, not the transposed layer's. Pass
-    e.g. ``HeUniform``-like ``VarianceScaling(..., input_axes=3, output_axes=2)``
-    to scale by the input channels instead.
+    Initializer fans (where slimlayers differs from Keras): the kernel declares its
+    axes explicitly — fan_in from axis 3 (the layer's *input* channels) and fan_out
+    from axis 2 (its ``filters/groups`` outputs), times ``kh*kw`` — so He and LeCun
+    scale by the connections feeding each output, as they do for ``Conv2D``.
+    Keras (and PyTorch) apply the ``[..., in, out]`` rule to this kernel, which
+    reads the *output* channels as fan_in: ``Conv2DTranspose(8, 3,
+    kernel_initializer="he_uniform")`` on 2 channels draws from ``±sqrt(6/18)``
+    here and ``±sqrt(6/72)`` in Keras. Glorot (the default) averages the two fans
+    and is identical in both. To reproduce Keras' He/LeCun numbers pass an
+    initializer with its own axes, e.g. ``VarianceScaling(2.0, "fan_in",
+    "uniform", input_axes=2, output_axes=3)`` (axes given to an initializer win).
+    With ``groups > 1`` fan_in counts all input channels, as Keras' fan_out does.
 
     Example:
         >>> Conv2DTranspose(1, 3, strides=2, padding="same")(np.ones((1, 4, 4, 1), "float32")).shape
         (1, 8, 8, 1)
     """
+
+    _KERNEL_FAN_AXES = ((3,), (2,))  # see the class docstring: fans from the layer's own in/out
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
                  data_format=None, dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,

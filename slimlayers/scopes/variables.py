@@ -281,7 +281,7 @@ def attach_to_store(layer, path, reuse, rename=None):
     rename = rename or {}
     store = current_store()
 
-    def add_weight(name, shape, initializer="zeros", regularizer=None, trainable=True, dtype=None):
+    def add_weight(name, shape, initializer="zeros", regularizer=None, trainable=True, dtype=None, fan_axes=None):
         full = f"{path}/{rename.get(name, name)}"
         dt = np.dtype(dtype) if dtype is not None else layer.dtype
         shape = tuple(int(s) for s in shape)
@@ -289,7 +289,7 @@ def attach_to_store(layer, path, reuse, rename=None):
         if var is not None:
             layer._weights.append(var)  # the Layer's weight list, as Layer.add_weight would extend it
             return var
-        var = Layer.add_weight(layer, name, shape, initializer, regularizer, trainable, dtype)
+        var = Layer.add_weight(layer, name, shape, initializer, regularizer, trainable, dtype, fan_axes)
         var.name = full
         store.add(full, var, var.regularizer)
         return var
