@@ -334,7 +334,7 @@ def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     if how == "thin":
         gemm.forward_thin(xp, gemm._pack_thin(w, groups, False), out, H, sh, sw, dh, dw, pt, KW, groups)
     else:
-        wp = gemm._pack_filter(w, groups, gemm.block_width(x.dtype), False)
+        wp = gemm._pack_filter(w, groups, gemm.tile_width(Cout // groups, x.dtype), False)
         gemm.forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
@@ -352,7 +352,7 @@ def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
         wq = gemm._pack_thin(w, groups, True)
         gemm.backprop_input_thin(dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
     else:
-        wt = gemm._pack_filter(w, groups, gemm.block_width(dx.dtype), True)
+        wt = gemm._pack_filter(w, groups, gemm.tile_width(Cg, dx.dtype), True)
         gemm.backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
 
 

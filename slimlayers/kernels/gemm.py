@@ -36,15 +36,19 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from ._simd import lanes, lanes_of, stack_buffer, vec_load, vec_madd, vec_madd2, vec_store
+from ._simd import lanes, lanes_of, load, stack_buffer, vec_load, vec_madd, vec_madd2, vec_store
 from ._tasks import chunk_bounds, launch
 from .config import JIT, PARALLEL_JIT
 
-# One tile shape (pixels x vectors of channels) for every kernel: 16 accumulator vectors,
-# NR = NV * lanes = 32 float32 / 16 float64 channels. A single shape compiles each kernel
-# once (a second, 4 x 4-vector variant for wide layers doubled the compile time and was
-# not measurably faster on the benchmark shapes).
+# Tile shapes (pixels x vectors of channels), 16 accumulator vectors each:
+# - MR x NV = 8 x 2 (NR = 32 float32 / 16 float64 channels): every kernel;
+# - WIDE_MR x WIDE_NV = 4 x 4 (64 / 32 channels): forward and input gradient when a group
+#   writes at least that many channels. Half the broadcasts per multiply-add: 15-25 %
+#   faster than 8 x 2 on the 64..256-channel benchmark shapes (measured interleaved in
+#   one process). Separate kernel functions, so a model without wide layers never
+#   compiles them.
 MR, NV = 8, 2
+WIDE_MR, WIDE_NV = 4, 4
 _ACC = 16 * 16  # stack elements of an accumulator block (16 vectors of float32)
 TC = 4          # thin tiles: THIN_MR pixels x TC written channels (16 vector sums)
 THIN_MR = 4
@@ -52,9 +56,19 @@ _MIN_TASKS = 32  # filter gradient: split channels until there are this many tas
 
 
 def block_width(dtype):
-    """NR, the channels of one tile, for a numpy dtype."""
+    """NR, the channels of one 8 x 2 tile, for a numpy dtype."""
     from numba.np.numpy_support import from_dtype
     return NV * lanes_of(from_dtype(np.dtype(dtype)))
+
+
+def wide(written, dtype):
+    """Whether forward / input-gradient tiles writing ``written`` channels use the 4 x 4 shape."""
+    return written >= WIDE_NV * block_width(dtype) // NV
+
+
+def tile_width(written, dtype):
+    """Channels of the tile that writes ``written`` channels (the packed filter's padding)."""
+    return block_width(dtype) * (WIDE_NV // NV if wide(written, dtype) else 1)
 
 
 @njit(inline="always", **JIT)
@@ -82,7 +96,7 @@ def _tile(src, offs, boffs, ntaps, kn, ks, p0, pstride, npix,
         bo = boffs[t] + j0
         for k in range(kn):
             for p in range(mr):
-                av = src[so + pix[p]]
+                av = load(src, so + pix[p])
                 for v in range(nv):
                     vec_madd(acc, (p * nv + v) * L, av, bmat, bo + v * L)
             so += ks
@@ -166,17 +180,22 @@ def padded_columns(x, left, width):
 # ----------------------------------------------------------------------------
 def forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
     """out = conv(x, w) from the column-padded input xp [N, H, Wp, Cin] (column ox*sw + b*dw
-    of xp is the tap b of output column ox) and the packed filter wp (``_pack_filter``).
+    of xp is the tap b of output column ox) and the packed filter wp (``_pack_filter`` with
+    ``tile_width``).
 
     Parallel over output rows (n, oy).
     """
-    launch(_forward_rows, _forward_rows_parallel, out.shape[0] * out.shape[1], xp, wp, out, H, sh, sw, dh, dw,
-           pt, KW, groups)
+    if wide(out.shape[3] // groups, out.dtype):
+        launch(_forward_rows_wide, _forward_rows_wide_parallel, out.shape[0] * out.shape[1], xp, wp, out, H, sh,
+               sw, dh, dw, pt, KW, groups)
+    else:
+        launch(_forward_rows, _forward_rows_parallel, out.shape[0] * out.shape[1], xp, wp, out, H, sh, sw, dh,
+               dw, pt, KW, groups)
 
 
-@njit(**JIT)
-def _forward_rows(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
-    """Output rows r0 <= n*OH + oy < r1 of ``forward``."""
+@njit(inline="always", **JIT)
+def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv):
+    """Output rows r0 <= n*OH + oy < r1 of ``forward`` with mr x nv-vector tiles."""
     N, _, Wp, Cin = xp.shape
     _, KH, _, Cg, Cogp = wp.shape
     _, OH, OW, Cout = out.shape
@@ -190,6 +209,8 @@ def _forward_rows(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
     of = out.reshape(-1)
     offs = np.empty(KH * nb, np.intp)
     boffs = np.empty(KH * nb, np.intp)
+    nr = nv * lanes(of)
+    pstride = sw * Cin
     for r in range(r0, r1):
         n = r // OH
         oy = r - n * OH
@@ -204,7 +225,20 @@ def _forward_rows(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
                     boffs[nt] = ((g * KH + a) * KW + b) * Cg * Cogp
                     nt += 1
             obase = (n * OH + oy) * OW * Cout + g * Cog
-            _forward_row(xf, offs, boffs, nt, kn, sw * Cin, OW, wf, Cogp, of, obase, Cout, Cog)
+            for j0 in range(0, Cog, nr):
+                for ox0 in range(0, OW, mr):
+                    _tile(xf, offs, boffs, nt, kn, 1, ox0 * pstride, pstride, min(mr, OW - ox0),
+                          wf, Cogp, j0, of, obase + ox0 * Cout + j0, Cout, min(nr, Cog - j0), False, mr, nv)
+
+
+@njit(**JIT)
+def _forward_rows(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
+    _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, MR, NV)
+
+
+@njit(**JIT)
+def _forward_rows_wide(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
+    _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, WIDE_MR, WIDE_NV)
 
 
 @njit(**PARALLEL_JIT)
@@ -214,13 +248,11 @@ def _forward_rows_parallel(nchunks, ntasks, xp, wp, out, H, sh, sw, dh, dw, pt, 
         _forward_rows(t0, t1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
-@njit(inline="always", **JIT)
-def _forward_row(xf, offs, boffs, nt, kn, pstride, OW, wf, Cogp, of, obase, Cout, Cog):
-    nr = NV * lanes(of)
-    for j0 in range(0, Cog, nr):
-        for ox0 in range(0, OW, MR):
-            _tile(xf, offs, boffs, nt, kn, 1, ox0 * pstride, pstride, min(MR, OW - ox0),
-                  wf, Cogp, j0, of, obase + ox0 * Cout + j0, Cout, min(nr, Cog - j0), False, MR, NV)
+@njit(**PARALLEL_JIT)
+def _forward_rows_wide_parallel(nchunks, ntasks, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _forward_rows_wide(t0, t1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
 # ----------------------------------------------------------------------------
@@ -234,13 +266,17 @@ def backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     receive tap b only if (f - b*dw) % sw == 0, from output column
     ox = (ix + pl - b*dw) / sw, which advances by one per pixel of the phase.
     """
-    launch(_input_rows, _input_rows_parallel, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh, sw, dh, dw,
-           pt, pl, groups)
+    if wide(dx.shape[3] // groups, dx.dtype):
+        launch(_input_rows_wide, _input_rows_wide_parallel, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh,
+               sw, dh, dw, pt, pl, groups)
+    else:
+        launch(_input_rows, _input_rows_parallel, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh, sw, dh,
+               dw, pt, pl, groups)
 
 
-@njit(**JIT)
-def _input_rows(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    """Input rows r0 <= n*H + iy < r1 of ``backprop_input``."""
+@njit(inline="always", **JIT)
+def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr, nv):
+    """Input rows r0 <= n*H + iy < r1 of ``backprop_input`` with mr x nv-vector tiles."""
     N, OH, OWp, Cout = dyp.shape
     _, H, W, Cin = dx.shape
     _, KH, KW, Cog, Cgp = wt.shape
@@ -250,6 +286,8 @@ def _input_rows(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     df = dx.reshape(-1)
     offs = np.empty(KH * KW, np.intp)
     boffs = np.empty(KH * KW, np.intp)
+    nr = nv * lanes(df)
+    dstride = sw * Cin
     for r in range(r0, r1):
         n = r // H
         iy = r - n * H
@@ -272,7 +310,20 @@ def _input_rows(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
                         boffs[nt] = ((g * KH + a) * KW + b) * Cog * Cgp
                         nt += 1
                 dbase = ((n * H + iy) * W + ix0) * Cin + g * Cg
-                _input_phase(yf, offs, boffs, nt, Cog, Cout, nq, wf, Cgp, df, dbase, sw * Cin, Cg)
+                for j0 in range(0, Cg, nr):
+                    for q0 in range(0, nq, mr):
+                        _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(mr, nq - q0), wf, Cgp, j0, df,
+                              dbase + q0 * dstride + j0, dstride, min(nr, Cg - j0), False, mr, nv)
+
+
+@njit(**JIT)
+def _input_rows(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+    _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, MR, NV)
+
+
+@njit(**JIT)
+def _input_rows_wide(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+    _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, WIDE_MR, WIDE_NV)
 
 
 @njit(**PARALLEL_JIT)
@@ -282,13 +333,11 @@ def _input_rows_parallel(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, p
         _input_rows(t0, t1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
 
 
-@njit(inline="always", **JIT)
-def _input_phase(yf, offs, boffs, nt, Cog, Cout, nq, wf, Cgp, df, dbase, dstride, Cg):
-    nr = NV * lanes(df)
-    for j0 in range(0, Cg, nr):
-        for q0 in range(0, nq, MR):
-            _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(MR, nq - q0),
-                  wf, Cgp, j0, df, dbase + q0 * dstride + j0, dstride, min(nr, Cg - j0), False, MR, NV)
+@njit(**PARALLEL_JIT)
+def _input_rows_wide_parallel(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _input_rows_wide(t0, t1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
 
 
 # ----------------------------------------------------------------------------
