@@ -160,12 +160,14 @@ _DETERMINISM_SCRIPT = textwrap.dedent("""
     from slimlayers.kernels import conv as K
     rng = np.random.default_rng(0)
     res = []
-    # (n, h, w, cin, cout, k, s, d, pt, pl, groups): wide, thin-in, thin-out, grouped, 1x1
+    # (n, h, w, cin, cout, k, s, d, pt, pl, groups): wide, thin-in, thin-out, grouped, 1x1,
+    # RGB-like input into a wide layer (4 x 4 filter-gradient tiles)
     for n, h, w, cin, cout, k, s, d, pt, pl, g in [
             (3, 17, 13, 16, 24, 3, 1, 1, 1, 1, 1), (2, 20, 20, 1, 32, 3, 2, 1, 0, 1, 1),
             (2, 19, 21, 32, 3, 4, 2, 1, 1, 2, 1), (2, 11, 9, 12, 18, 3, 2, 2, 2, 1, 3),
             (5, 8, 8, 40, 40, 1, 1, 1, 0, 0, 1), (2, 9, 10, 64, 96, 3, 2, 1, 1, 1, 2),
-            (2, 12, 11, 70, 130, 3, 1, 2, 2, 2, 1), (3, 9, 9, 64, 48, 4, 2, 1, 1, 1, 1)]:
+            (2, 12, 11, 70, 130, 3, 1, 2, 2, 2, 1), (3, 9, 9, 64, 48, 4, 2, 1, 1, 1, 1),
+            (2, 14, 13, 3, 70, 4, 2, 1, 1, 1, 1)]:
         for dt in (np.float32, np.float64):
             x = rng.standard_normal((n, h, w, cin)).astype(dt)
             wt = rng.standard_normal((k, k, cin // g, cout)).astype(dt)

@@ -24,6 +24,10 @@ any block width that is a multiple of ``lanes(dtype)`` works.
 
 - ``vec_madd2(acc, k, a, i, b, j, n)``: ``acc[k:k+L] += a[i:i+n] * b[j:j+n]``
   (lanes >= n add 0; masked loads, so nothing past ``n`` is read).
+- ``vec_sum(acc, k)``: ``acc[k] + acc[k+1] + ... + acc[k+L-1]`` summed left to right
+  (an ordered reduction: bitwise what the scalar loop gives). One whole-vector read at
+  a constant ``k`` keeps ``acc`` in registers; a loop of scalar reads may not be
+  unrolled, and then ``acc`` is spilled to the stack on every multiply-add.
 - ``load(a, i)``: ``a[i]`` without Numba's negative-index wraparound. Even with
   boundscheck off, ``a[i]`` for a signed ``i`` costs a shift, an and and an add
   (i += size if i < 0); in a tile's inner loop that was 3 extra instructions
@@ -229,3 +233,24 @@ def vec_madd2(typingctx, acc, k, a, i, b, j, n):
         return context.get_dummy_value()
 
     return types.void(acc, types.intp, a, types.intp, b, types.intp, types.intp), codegen
+
+
+@intrinsic
+def vec_sum(typingctx, acc, k):
+    if not isinstance(acc, types.Array):
+        return None
+    dt = acc.dtype
+    nl = lanes_of(dt)
+
+    def codegen(context, builder, sig, args):
+        accv, kv = args
+        lty = context.get_value_type(dt)
+        vty = ir.VectorType(lty, nl)
+        val = builder.load(_vec_ptr(context, builder, sig.args[0], accv, kv, vty),
+                           align=context.get_abi_sizeof(lty))
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(lty, [lty, vty]), f"llvm.vector.reduce.fadd.{_vec_name(vty)}")
+        # no fast-math flags: LLVM keeps the sequential order ((-0 + a0) + a1) + ...; -0 + a0 == a0
+        return builder.call(fn, [ir.Constant(lty, -0.0), val])
+
+    return dt(acc, types.intp), codegen

@@ -364,6 +364,6 @@ def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
     Cog = Cout // groups
     if _strategy(Cog, Cg, x.dtype) != "gemm":
         return direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups)
-    nr = gemm.block_width(x.dtype)
+    nr = gemm.filter_tile_width(Cg, Cog, x.dtype)
     dyp = dy if Cog % nr == 0 else gemm._pad_groups(dy, groups, (Cog + nr - 1) // nr * nr)
     gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups)

@@ -36,7 +36,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from ._simd import lanes, lanes_of, load, stack_buffer, vec_load, vec_madd, vec_madd2, vec_store
+from ._simd import lanes, lanes_of, load, stack_buffer, vec_load, vec_madd, vec_madd2, vec_store, vec_sum
 from ._tasks import chunk_bounds, launch
 from .config import JIT, PARALLEL_JIT
 
@@ -46,7 +46,9 @@ from .config import JIT, PARALLEL_JIT
 #   writes at least that many channels. Half the broadcasts per multiply-add: 15-25 %
 #   faster than 8 x 2 on the 64..256-channel benchmark shapes (measured interleaved in
 #   one process). Separate kernel functions, so a model without wide layers never
-#   compiles them.
+#   compiles them. The filter gradient uses 4 x 4 too when a group has <= 4 input
+#   channels and >= 64 output channels (an RGB first layer: 3 of 4 tile rows used
+#   instead of 3 of 8; 2x faster on bench shapes d and k).
 MR, NV = 8, 2
 WIDE_MR, WIDE_NV = 4, 4
 _ACC = 16 * 16  # stack elements of an accumulator block (16 vectors of float32)
@@ -343,9 +345,21 @@ def _input_rows_wide_parallel(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, 
 # ----------------------------------------------------------------------------
 # gradient w.r.t. the filter
 # ----------------------------------------------------------------------------
+def filter_tile_width(Cg, Cog, dtype):
+    """Output channels of the filter-gradient tile (dy's per-group padding): the 4 x 4 shape
+    for few input channels and wide outputs (``thin_filter``), else the 8 x 2 one."""
+    return block_width(dtype) * (WIDE_NV // NV if thin_filter(Cg, Cog, dtype) else 1)
+
+
+def thin_filter(Cg, Cog, dtype):
+    """Whether the filter gradient uses WIDE_MR x WIDE_NV tiles (MR input channels per tile
+    would leave most of an 8-channel tile empty, e.g. an RGB input: 3 of 8 rows)."""
+    return Cg <= WIDE_MR and wide(Cog, dtype)
+
+
 def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
     """dwt = conv2d_backprop_filter(x, dy) with dyp: dy whose groups are each zero-padded to a
-    multiple of the tile width ([N, OH, OW, groups*Cogp]; dy itself when Cog is a multiple).
+    multiple of ``filter_tile_width`` ([N, OH, OW, groups*Cogp]; dy itself when Cog is a multiple).
 
     Here the k axis of a tile runs over the output columns ox of one row, so a
     tap b simply sums its valid columns (no padded copy of x is needed).
@@ -359,20 +373,25 @@ def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
     if N == 0 or OH == 0 or OW == 0:
         dwt[...] = 0
         return
-    # channel blocks (multiples of MR) per task: enough tasks to keep every core busy
-    ncb = (Cg + MR - 1) // MR
+    thin = thin_filter(Cg, Cog, dwt.dtype)
+    mr = WIDE_MR if thin else MR
+    # channel blocks (multiples of mr) per task: enough tasks to keep every core busy
+    ncb = (Cg + mr - 1) // mr
     per = ncb
     while groups * KH * KW * ((ncb + per - 1) // per) < _MIN_TASKS and per > 1:
         per = (per + 1) // 2
     nchunk = (ncb + per - 1) // per
-    launch(_filter_tasks, _filter_tasks_parallel, groups * KH * KW * nchunk, x, dyp, Cog, dwt, sh, sw, dh, dw,
-           pt, pl, groups,
-        ncb, per, nchunk)
+    if thin:
+        launch(_filter_tasks_thin, _filter_tasks_thin_parallel, groups * KH * KW * nchunk, x, dyp, Cog, dwt,
+               sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
+    else:
+        launch(_filter_tasks, _filter_tasks_parallel, groups * KH * KW * nchunk, x, dyp, Cog, dwt, sh, sw, dh,
+               dw, pt, pl, groups, ncb, per, nchunk)
 
 
-@njit(**JIT)
-def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
-    """Tasks t0 <= t < t1 (group, tap a, tap b, chunk of channel blocks) of ``backprop_filter``."""
+@njit(inline="always", **JIT)
+def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, mr, nv):
+    """Tasks t0 <= t < t1 (group, tap a, tap b, chunk of mr-channel blocks) of ``backprop_filter``."""
     N, H, W, Cin = x.shape
     _, OH, OW, ldd = dyp.shape
     KH, KW, Cg, Cout = dwt.shape
@@ -382,12 +401,15 @@ def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb,
     wf = dwt.reshape(-1)
     offs = np.empty(OH, np.intp)
     boffs = np.empty(OH, np.intp)
+    nr = nv * lanes(wf)
     for task in range(t0, t1):
         g = task // (KH * KW * nchunk)
         a = (task // (KW * nchunk)) % KH
         b = (task // nchunk) % KW
         cb0 = (task % nchunk) * per
         cb1 = min(cb0 + per, ncb)
+        c0 = cb0 * mr
+        c1 = min(cb1 * mr, Cg)
         lo, hi = _valid_range(b * dw - pl, sw, W, OW)
         for n in range(N):
             nt = 0
@@ -399,8 +421,20 @@ def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb,
                 boffs[nt] = ((n * OH + oy) * OW + lo) * ldd + g * Cogp
                 nt += 1
             dbase = (a * KW + b) * Cg * Cout + g * Cog
-            _filter_block(xf, offs, boffs, nt, hi - lo, sw * Cin, cb0 * MR, min(cb1 * MR, Cg), yf, ldd,
-                          wf, dbase, Cout, Cog, n > 0)
+            for j0 in range(0, Cog, nr):
+                for c in range(c0, c1, mr):
+                    _tile(xf, offs, boffs, nt, hi - lo, sw * Cin, c, 1, min(mr, c1 - c), yf, ldd, j0, wf,
+                          dbase + c * Cout + j0, Cout, min(nr, Cog - j0), n > 0, mr, nv)
+
+
+@njit(**JIT)
+def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
+    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, MR, NV)
+
+
+@njit(**JIT)
+def _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
+    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, WIDE_MR, WIDE_NV)
 
 
 @njit(**PARALLEL_JIT)
@@ -411,13 +445,12 @@ def _filter_tasks_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, dw, pt
         _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
 
 
-@njit(inline="always", **JIT)
-def _filter_block(xf, offs, boffs, nt, OW, ks, c0, c1, yf, ldd, wf, dbase, Cout, Cog, accumulate):
-    nr = NV * lanes(wf)
-    for j0 in range(0, Cog, nr):
-        for c in range(c0, c1, MR):
-            _tile(xf, offs, boffs, nt, OW, ks, c, 1, min(MR, c1 - c), yf, ldd, j0, wf,
-                  dbase + c * Cout + j0, Cout, min(nr, Cog - j0), accumulate, MR, NV)
+@njit(**PARALLEL_JIT)
+def _filter_tasks_thin_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
+                                nchunk):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
 
 
 def _pad_groups(dy, groups, cogp):
@@ -449,8 +482,8 @@ def _dot_tile(src, offs, boffs, ntaps, kn, p0, pstride, npix, bmat, b0, ldb, dst
     pix = stack_buffer(THIN_MR, np.intp)
     for p in range(THIN_MR):
         pix[p] = p0 + min(p, npix - 1) * pstride
-    for i in range(THIN_MR * TC * L):
-        acc[i] = 0
+    for q in range(THIN_MR * TC):
+        vec_load(acc, q * L, src, 0, 0)  # zeros, as whole vectors: keeps acc in registers
     kfull = kn - kn % L
     for t in range(ntaps):
         so = offs[t]
@@ -460,13 +493,10 @@ def _dot_tile(src, offs, boffs, ntaps, kn, p0, pstride, npix, bmat, b0, ldb, dst
         if kfull < kn:
             _dot_step(acc, src, so + kfull, pix, bmat, bo + kfull, ldb, kn - kfull, L)
     for p in range(THIN_MR):
-        if p < npix:
-            for j in range(TC):
-                if j < ncol:
-                    s = acc[(p * TC + j) * L]
-                    for i in range(1, L):
-                        s += acc[(p * TC + j) * L + i]
-                    dst[d0 + p * dstride + j] = s
+        for j in range(TC):
+            s = vec_sum(acc, (p * TC + j) * L)
+            if p < npix and j < ncol:
+                dst[d0 + p * dstride + j] = s
 
 
 def _pack_thin(w, groups, transpose):

@@ -59,8 +59,11 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed):
 
     def vjp(g):
         g = np.ascontiguousarray(g, dtype=xv.dtype)
-        gx, gf = np.zeros(xv.shape, xv.dtype), np.zeros(fv.shape, fv.dtype)
-        if g.size and gx.size:
+        # the kernels overwrite their whole output: zeros only where a kernel is skipped
+        run = bool(g.size and xv.size)
+        gx = np.empty(xv.shape, xv.dtype) if run and need_gx else np.zeros(xv.shape, xv.dtype)
+        gf = np.empty(fv.shape, fv.dtype) if run else np.zeros(fv.shape, fv.dtype)
+        if run:
             if need_gx:
                 adjoint(g, fv, gx, *geometry)
             # the filter gradient always pairs the forward conv's input with its output gradient
