@@ -43,3 +43,20 @@ def launch(kernel, parallel_kernel, ntasks, *args):
         kernel(0, ntasks, *args)
     else:
         parallel_kernel(nchunks, ntasks, *args)
+
+
+@njit(inline="always", **JIT)
+def valid_range(off, s, size, n_out):
+    """[lo, hi): the output indices o < n_out whose input index o*s + off lies in [0, size).
+
+    Every kernel uses it to skip the padded border of a row without a branch per pixel.
+    """
+    lo = 0
+    if off < 0:
+        lo = (-off + s - 1) // s
+    hi = (size - 1 - off) // s + 1  # floor division, also for negatives
+    if hi > n_out:
+        hi = n_out
+    if hi < lo:
+        hi = lo
+    return lo, hi

@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import gemm
-from ._tasks import chunk_bounds, launch
+from ._tasks import chunk_bounds, launch, valid_range
 from .config import JIT, PARALLEL_JIT
 
 # Example (the public entry points take preallocated outputs):
@@ -55,20 +55,6 @@ _SPLIT = 4
 # ----------------------------------------------------------------------------
 # shared helpers
 # ----------------------------------------------------------------------------
-@njit(inline="always", **JIT)
-def _valid_range(off, s, size, n_out):
-    """[lo, hi): output indices o < n_out with 0 <= o*s + off < size."""
-    lo = 0
-    if off < 0:
-        lo = (-off + s - 1) // s
-    hi = (size - 1 - off) // s + 1  # floor division, also for negatives
-    if hi > n_out:
-        hi = n_out
-    if hi < lo:
-        hi = lo
-    return lo, hi
-
-
 @njit(inline="always", **JIT)
 def _dot(a, b):
     """sum(a * b) with 4 interleaved partial sums (fixed order, breaks the
@@ -130,7 +116,7 @@ def _direct_forward_rows(r0, r1, x, w, wt, out, sh, sw, dh, dw, pt, pl, groups, 
             xrow = x[n, iy]
             for b in range(KW):
                 off = b * dw - pl
-                lo, hi = _valid_range(off, sw, W, OW)
+                lo, hi = valid_range(off, sw, W, OW)
                 for g in range(groups):
                     if thin:
                         for ox in range(lo, hi):
@@ -194,7 +180,7 @@ def _direct_input_rows(r0, r1, dy, w, wt, dx, sh, sw, dh, dw, pt, pl, groups, th
             dyrow = dy[n, t // sh]
             for b in range(KW):
                 off = b * dw - pl
-                lo, hi = _valid_range(off, sw, W, OW)
+                lo, hi = valid_range(off, sw, W, OW)
                 for g in range(groups):
                     if thin:
                         for ox in range(lo, hi):
@@ -256,7 +242,7 @@ def _direct_filter_tasks(t0, t1, x, dy, dwt, sh, sw, dh, dw, pt, pl, groups, cbl
         c1 = min(c0 + cblk, Cg)
         nc = c1 - c0
         off = b * dw - pl
-        lo, hi = _valid_range(off, sw, W, OW)
+        lo, hi = valid_range(off, sw, W, OW)
         # partial sums: [split, c, co] (vector path) or [split, co, c] (thin)
         if thin:
             acc = np.zeros((_SPLIT, Cout, nc), dwt.dtype)

@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._simd import lanes, lanes_of, load, stack_buffer, vec_load, vec_madd, vec_madd2, vec_store, vec_sum
-from ._tasks import chunk_bounds, launch
+from ._tasks import chunk_bounds, launch, valid_range
 from .config import JIT, PARALLEL_JIT
 
 # Tile shapes (pixels x vectors of channels), 16 accumulator vectors each:
@@ -108,20 +108,6 @@ def _tile(src, offs, boffs, ntaps, kn, ks, p0, pstride, npix,
             for v in range(nv):
                 n = min(max(ncol - v * L, 0), L)
                 vec_store(dst, d0 + p * dstride + v * L, acc, (p * nv + v) * L, n)
-
-
-@njit(inline="always", **JIT)
-def _valid_range(off, s, size, n_out):
-    """[lo, hi): output indices o < n_out with 0 <= o*s + off < size."""
-    lo = 0
-    if off < 0:
-        lo = (-off + s - 1) // s
-    hi = (size - 1 - off) // s + 1  # floor division, also for negatives
-    if hi > n_out:
-        hi = n_out
-    if hi < lo:
-        hi = lo
-    return lo, hi
 
 
 def _round_up(n, m):
@@ -410,7 +396,7 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
         cb1 = min(cb0 + per, ncb)
         c0 = cb0 * mr
         c1 = min(cb1 * mr, Cg)
-        lo, hi = _valid_range(b * dw - pl, sw, W, OW)
+        lo, hi = valid_range(b * dw - pl, sw, W, OW)
         for n in range(N):
             nt = 0
             for oy in range(OH):
