@@ -263,6 +263,27 @@ def backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
 
 
 @njit(inline="always", **JIT)
+def _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw, pt, pl, tap_stride):
+    """The taps (a, b) that land on input row iy, columns ix0 + k*sw (one stride phase), of group g.
+
+    Writes, for each such tap, the flat offset of its first dy pixel (``offs``) and of its
+    packed filter block (``boffs``, ``tap_stride`` elements per tap); returns how many.
+    """
+    nt = 0
+    for a in range(KH):
+        t = iy + pt - a * dh
+        if t < 0 or t % sh != 0 or t // sh >= OH:
+            continue
+        for b in range(KW):
+            u = ix0 + pl - b * dw
+            if u % sw != 0:
+                continue
+            offs[nt] = ((n * OH + t // sh) * OWp + u // sw + ql) * Cout + g * Cog
+            boffs[nt] = ((g * KH + a) * KW + b) * tap_stride
+            nt += 1
+    return nt
+
+@njit(inline="always", **JIT)
 def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr, nv):
     """Input rows r0 <= n*H + iy < r1 of ``backprop_input`` with mr x nv-vector tiles."""
     N, OH, OWp, Cout = dyp.shape
@@ -285,18 +306,8 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
                 if ix0 >= W:
                     continue
                 nq = (W - ix0 + sw - 1) // sw
-                nt = 0
-                for a in range(KH):
-                    t = iy + pt - a * dh
-                    if t < 0 or t % sh != 0 or t // sh >= OH:
-                        continue
-                    for b in range(KW):
-                        u = ix0 + pl - b * dw
-                        if u % sw != 0:
-                            continue
-                        offs[nt] = ((n * OH + t // sh) * OWp + u // sw + ql) * Cout + g * Cog
-                        boffs[nt] = ((g * KH + a) * KW + b) * Cog * Cgp
-                        nt += 1
+                nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw,
+                                 pt, pl, Cog * Cgp)
                 dbase = ((n * H + iy) * W + ix0) * Cin + g * Cg
                 for j0 in range(0, Cg, nr):
                     for q0 in range(0, nq, mr):
@@ -576,18 +587,8 @@ def _input_thin_rows(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups
                 if ix0 >= W:
                     continue
                 nq = (W - ix0 + sw - 1) // sw
-                nt = 0
-                for a in range(KH):
-                    t = iy + pt - a * dh
-                    if t < 0 or t % sh != 0 or t // sh >= OH:
-                        continue
-                    for b in range(KW):
-                        u = ix0 + pl - b * dw
-                        if u % sw != 0:
-                            continue
-                        offs[nt] = ((n * OH + t // sh) * OWp + u // sw + ql) * Cout + g * Cog
-                        boffs[nt] = ((g * KH + a) * KW + b) * Cgq * Cog
-                        nt += 1
+                nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw,
+                                 pt, pl, Cgq * Cog)
                 for j0 in range(0, Cg, TC):
                     for q0 in range(0, nq, THIN_MR):
                         _dot_tile(yf, offs, boffs, nt, Cog, q0 * Cout, Cout, min(THIN_MR, nq - q0),
