@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from _common import threads_and_torch
+
 # id, op, N, H, W, Cin, Cout, k, stride, padding  (bench-shapes.md)
 SHAPES = [
     ("a", "conv2d", 32, 28, 28, 1, 32, 3, 1, "SAME"),
@@ -214,14 +216,8 @@ def main():
                          "spinning worker threads (OpenMP, OpenBLAS) have gone idle")
     args = ap.parse_args()
     import numba
-    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    torch = None
-    if not args.no_torch:
-        try:
-            import torch
-            torch.set_num_threads(args.threads)
-        except ImportError:
-            torch = None
+
+    torch = threads_and_torch(args.threads, use_torch=not args.no_torch)
     shapes = [sh for sh in SHAPES if not args.only or sh[0] in args.only.split(",")]
     print(f"numba {numba.__version__} threading layer: ", end="")
     rows = []

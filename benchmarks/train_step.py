@@ -18,6 +18,8 @@ import time
 
 import numpy as np
 
+from _common import threads_and_torch
+
 BATCH = 64
 
 
@@ -88,15 +90,7 @@ def main():
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-cold", action="store_true")
     args = ap.parse_args()
-    import numba
-    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    torch = None
-    if not args.no_torch:
-        try:
-            import torch
-            torch.set_num_threads(args.threads)
-        except ImportError:
-            torch = None
+    torch = threads_and_torch(args.threads, use_torch=not args.no_torch)
     fns = [slimlayers_step()] + ([torch_step(torch)] if torch else [])
     for f in fns:
         for _ in range(3):
