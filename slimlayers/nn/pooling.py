@@ -47,6 +47,33 @@ def _window(input, ksize, strides, padding, data_format):
     return df, xh, ksize, strides, tuple(pad_before), tuple(out_hw)
 
 
+def _pool(input, ksize, strides, padding, data_format, forward, backward):
+    """The frame both pools share: validate, allocate, ``forward`` the kernel, record ``backward``.
+
+    ``forward(x, out, kh, kw, sh, sw, pt, pl)`` may return state (max pooling's argmax) that
+    ``backward(g, gx, state, kh, kw, sh, sw, pt, pl)`` receives.
+    """
+    df, x, ksize, strides, pad_before, (oh, ow) = _window(input, ksize, strides, padding, data_format)
+    geometry = (*ksize, *strides, *pad_before)
+    xv = np.ascontiguousarray(x._value)
+    out = _empty((xv.shape[0], oh, ow, xv.shape[3]), xv.dtype)
+    state = forward(xv, out, *geometry) if out.size else None
+
+    def vjp(g):
+        gx = np.zeros(xv.shape, xv.dtype)
+        if g.size:
+            backward(np.ascontiguousarray(g, dtype=xv.dtype), gx, state, *geometry)
+        return (gx,)
+
+    return _from_nhwc(record(out, (x,), vjp), df)
+
+
+def _max_forward(x, out, *geometry):
+    argmax = np.empty(out.shape, np.int64)
+    kernels.max_pool_forward(x, out, argmax, *geometry)
+    return argmax
+
+
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """Maximum over each window; the gradient flows to the first maximum of the window (as TF).
 
@@ -55,20 +82,8 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
         ksize, strides: int or list of length 1, 2 or 4 (data_format order).
         padding: ``"SAME"`` or ``"VALID"`` (any letter case).
     """
-    df, x, (kh, kw), (sh, sw), (pt, pl), (oh, ow) = _window(input, ksize, strides, padding, data_format)
-    xv = np.ascontiguousarray(x._value)
-    out = _empty((xv.shape[0], oh, ow, xv.shape[3]), xv.dtype)
-    argmax = np.empty(out.shape, np.int64)
-    if out.size:
-        kernels.max_pool_forward(xv, out, argmax, kh, kw, sh, sw, pt, pl)
-
-    def vjp(g):
-        gx = np.zeros(xv.shape, xv.dtype)
-        if g.size:
-            kernels.max_pool_backward(np.ascontiguousarray(g, dtype=xv.dtype), argmax, gx)
-        return (gx,)
-
-    return _from_nhwc(record(out, (x,), vjp), df)
+    return _pool(input, ksize, strides, padding, data_format, _max_forward,
+                 lambda g, gx, argmax, *geometry: kernels.max_pool_backward(g, argmax, gx))
 
 
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
@@ -79,16 +94,5 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
         ksize, strides: int or list of length 1, 2 or 4 (data_format order).
         padding: ``"SAME"`` or ``"VALID"`` (any letter case).
     """
-    df, x, (kh, kw), (sh, sw), (pt, pl), (oh, ow) = _window(input, ksize, strides, padding, data_format)
-    xv = np.ascontiguousarray(x._value)
-    out = _empty((xv.shape[0], oh, ow, xv.shape[3]), xv.dtype)
-    if out.size:
-        kernels.avg_pool_forward(xv, out, kh, kw, sh, sw, pt, pl)
-
-    def vjp(g):
-        gx = np.zeros(xv.shape, xv.dtype)
-        if g.size:
-            kernels.avg_pool_backward(np.ascontiguousarray(g, dtype=xv.dtype), gx, kh, kw, sh, sw, pt, pl)
-        return (gx,)
-
-    return _from_nhwc(record(out, (x,), vjp), df)
+    return _pool(input, ksize, strides, padding, data_format, kernels.avg_pool_forward,
+                 lambda g, gx, _, *geometry: kernels.avg_pool_backward(g, gx, *geometry))
