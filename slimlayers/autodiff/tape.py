@@ -36,6 +36,14 @@ def active_tapes():
     return _ACTIVE_TAPES.get()
 
 
+def needs_gradient(tensor):
+    """Whether any active tape tracks ``tensor``, i.e. whether a VJP must compute its gradient.
+
+    A primitive can skip the work for inputs nobody differentiates (a model's data).
+    """
+    return any(tape._tracks_any((tensor,)) for tape in _ACTIVE_TAPES.get())
+
+
 def record(value, inputs, vjp):
     """Wrap ``value`` in a Tensor and record how to differentiate it.
 

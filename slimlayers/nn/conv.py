@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import kernels
 from ..autodiff import ops
-from ..autodiff.tape import active_tapes, record
+from ..autodiff.tape import needs_gradient, record
 from ..autodiff.tensor import Tensor, _as_array
 from ._errors import arg_error, check_allocation, check_int
 from .arguments import float_dtype, spatial_pair, tf_data_format, tf_padding
@@ -55,7 +55,7 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed):
 
     # an input no tape tracks now (e.g. a model's data) never gets a gradient from this node:
     # skip its kernel (a third of the backward pass of a first layer)
-    need_gx = any(tape._tracks_any((x,)) for tape in active_tapes())
+    need_gx = needs_gradient(x)
 
     def vjp(g):
         g = np.ascontiguousarray(g, dtype=xv.dtype)
