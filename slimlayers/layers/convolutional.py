@@ -2,7 +2,7 @@
 
 Sizes come from ``slimlayers.nn.shapes`` and the arithmetic from the NHWC
 cores of ``slimlayers.nn.conv``; this module only normalises arguments,
-creates weights and wires ``conv → bias → activation``.
+creates weights and wires ``conv → bias → activation`` (bias and relu fused into the conv).
 
 Example:
     >>> x = np.ones((1, 4, 4, 1), "float32")
@@ -82,10 +82,21 @@ class _Conv(Layer):
         check_axis_size(self, inputs.shape, channel_axis, self._built_channels)
         return to_channels_last(inputs, self.data_format)
 
-    def _finish(self, y):
-        if self.use_bias:
+    def _epilogue(self, x):
+        """(bias, relu) for the conv primitive to apply in place: the bias when its dtype is the
+        result's (else ``+`` promotes), relu when it is the whole activation and comes after that bias."""
+        bias = self.bias if self.use_bias and self.bias.dtype == x.dtype else None
+        relu = self.activation is activations.relu and (bias is not None or not self.use_bias)
+        return bias, relu
+
+    def _finish(self, y, epilogue):
+        """What the conv primitive did not apply of ``activation(y + bias)``, back in data_format."""
+        bias, relu = epilogue
+        if self.use_bias and bias is None:
             y = y + self.bias
-        return from_channels_last(self.activation(y), self.data_format)
+        if not relu:
+            y = self.activation(y)
+        return from_channels_last(y, self.data_format)
 
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 4)
@@ -150,8 +161,10 @@ class Conv2D(_Conv):
             same_padding(i, self.kernel_size[axis], self.strides[axis], self.dilation_rate[axis])[0]
             if self.padding == "same" else 0
             for axis, i in enumerate(in_hw))
-        y = conv2d_nhwc(x, self.kernel, self.strides, pad_before, self.dilation_rate, self.groups, out_hw)
-        return self._finish(y)
+        epilogue = self._epilogue(x)
+        y = conv2d_nhwc(x, self.kernel, self.strides, pad_before, self.dilation_rate, self.groups, out_hw,
+                        *epilogue)
+        return self._finish(y, epilogue)
 
 
 class Conv2DTranspose(_Conv):
@@ -241,5 +254,7 @@ class Conv2DTranspose(_Conv):
         crop = tuple(transpose_crop(o, i, self.kernel_size[axis], self.strides[axis], self.padding,
                                     self.dilation_rate[axis])
                      for axis, (i, o) in enumerate(zip(in_hw, out_hw)))
-        y = conv2d_transpose_nhwc(x, self.kernel, self.strides, crop, self.dilation_rate, self.groups, out_hw)
-        return self._finish(y)
+        epilogue = self._epilogue(x)
+        y = conv2d_transpose_nhwc(x, self.kernel, self.strides, crop, self.dilation_rate, self.groups, out_hw,
+                                  *epilogue)
+        return self._finish(y, epilogue)

@@ -20,8 +20,9 @@ import numbers
 import numpy as np
 
 from .. import kernels
+from ..kernels import epilogue
 from ..autodiff import ops
-from ..autodiff.tape import needs_gradient, record
+from ..autodiff.tape import needs_gradient, record, unbroadcast
 from ..autodiff.tensor import Tensor, _as_array
 from ._errors import arg_error, check_allocation, check_int
 from .arguments import float_dtype, spatial_pair, tf_data_format, tf_padding
@@ -29,20 +30,28 @@ from .shapes import effective_kernel, explicit_output_length, same_padding, tran
     transpose_output_range
 
 # -- differentiable NHWC cores (no validation: callers validate) -------------
-def conv2d_nhwc(x, f, strides, pad_before, dilations, groups, out_hw):
-    """Forward conv of NHWC Tensors; ``out_hw`` fixes the output size (extra input rows are ignored)."""
-    return _adjoint_pair(x, f, (*out_hw, f.shape[3]), (*strides, *dilations, *pad_before, groups), False)
+def conv2d_nhwc(x, f, strides, pad_before, dilations, groups, out_hw, bias=None, relu=False):
+    """Forward conv of NHWC Tensors; ``out_hw`` fixes the output size (extra input rows are ignored).
+
+    ``bias`` (a Tensor of the output's dtype, one value per output channel) and ``relu`` are applied
+    to the result in the same primitive (a layer's epilogue: no extra arrays, one tape node).
+    """
+    return _adjoint_pair(x, f, (*out_hw, f.shape[3]), (*strides, *dilations, *pad_before, groups), False,
+                         bias, relu)
 
 
-def conv2d_transpose_nhwc(x, f, strides, pad_before, dilations, groups, out_hw):
+def conv2d_transpose_nhwc(x, f, strides, pad_before, dilations, groups, out_hw, bias=None, relu=False):
     """Transposed conv of NHWC Tensors: the input gradient of ``conv2d_nhwc`` (filter ``[kh, kw, out/g, in]``)."""
-    return _adjoint_pair(x, f, (*out_hw, f.shape[2] * groups), (*strides, *dilations, *pad_before, groups), True)
+    return _adjoint_pair(x, f, (*out_hw, f.shape[2] * groups), (*strides, *dilations, *pad_before, groups), True,
+                         bias, relu)
 
 
-def _adjoint_pair(x, f, out_hwc, geometry, transposed):
+def _adjoint_pair(x, f, out_hwc, geometry, transposed, bias=None, relu=False):
     """One primitive for both directions: the forward of each is the input gradient of the other.
 
-    ``geometry`` is ``(sh, sw, dh, dw, pt, pl, groups)`` of the *forward* conv.
+    ``geometry`` is ``(sh, sw, dh, dw, pt, pl, groups)`` of the *forward* conv. With ``bias``
+    and/or ``relu`` the result is ``relu(conv + bias)``, computed in place; the gradients are
+    those of the three ops in a row (bias: ``unbroadcast`` of the masked gradient, as ``add``).
     """
     xv, fv = np.ascontiguousarray(x._value), np.ascontiguousarray(f._value)
     apply, adjoint = kernels.conv2d_forward, kernels.conv2d_backprop_input
@@ -52,6 +61,10 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed):
     out = _empty(shape, xv.dtype) if xv.size else np.zeros(shape, xv.dtype)
     if out.size and xv.size:
         apply(xv, fv, out, *geometry)
+    channels = out.reshape(-1, shape[3]) if out.size else None
+    if (bias is not None or relu) and out.size:
+        bv = np.zeros(shape[3], out.dtype) if bias is None else np.ascontiguousarray(bias._value)
+        epilogue.bias_relu(channels, bv, relu)
 
     # an input no tape tracks now (e.g. a model's data) never gets a gradient from this node:
     # skip its kernel (a third of the backward pass of a first layer)
@@ -59,6 +72,8 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed):
 
     def vjp(g):
         g = np.ascontiguousarray(g, dtype=xv.dtype)
+        if relu and g.size:
+            g = _relu_grad(g, channels)
         # the kernels overwrite their whole output: zeros only where a kernel is skipped
         run = bool(g.size and xv.size)
         gx = np.empty(xv.shape, xv.dtype) if run and need_gx else np.zeros(xv.shape, xv.dtype)
@@ -69,9 +84,16 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed):
             # the filter gradient always pairs the forward conv's input with its output gradient
             conv_in, conv_out_grad = (g, xv) if transposed else (xv, g)
             kernels.conv2d_backprop_filter(conv_in, conv_out_grad, gf, *geometry)
-        return (gx if need_gx else None), gf
+        grads = (gx if need_gx else None), gf
+        return grads if bias is None else grads + (unbroadcast(g, bias.shape),)
 
-    return record(out, (x, f), vjp)
+    return record(out, (x, f) if bias is None else (x, f, bias), vjp)
+
+
+def _relu_grad(g, y_channels):
+    masked = np.empty(g.shape, g.dtype)
+    epilogue.relu_grad(g.reshape(y_channels.shape), y_channels, masked.reshape(y_channels.shape))
+    return masked
 
 
 def _empty(shape, dtype):
