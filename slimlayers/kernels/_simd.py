@@ -29,8 +29,10 @@ any block width that is a multiple of ``lanes(dtype)`` works.
 - ``vec_madd2(acc, k, a, i, b, j, n)``: ``acc[k:k+L] += a[i:i+n] * b[j:j+n]``
   (fused like ``vec_madd``; lanes >= n add 0; masked loads, so nothing past
   ``n`` is read).
-- ``vec_sum(acc, k)``: ``acc[k] + acc[k+1] + ... + acc[k+L-1]`` summed left to right
-  (an ordered reduction: bitwise what the scalar loop gives). One whole-vector read at
+- ``vec_sum(acc, k)``: ``acc[k] + acc[k+1] + ... + acc[k+L-1]`` summed as a fixed tree
+  (halves folded onto each other: ``acc[k+i] + acc[k+i+L/2]``, then again on the L/2
+  sums, ...): log2(L) vector adds instead of L-1 dependent scalar ones, in the same order
+  on every call. One whole-vector read at
   a constant ``k`` keeps ``acc`` in registers; a loop of scalar reads may not be
   unrolled, and then ``acc`` is spilled to the stack on every multiply-add.
 - ``load(a, i)``: ``a[i]`` without Numba's negative-index wraparound. Even with
@@ -260,9 +262,16 @@ def vec_sum(typingctx, acc, k):
         vty = ir.VectorType(lty, nl)
         val = builder.load(_vec_ptr(context, builder, sig.args[0], accv, kv, vty),
                            align=context.get_abi_sizeof(lty))
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(lty, [lty, vty]), f"llvm.vector.reduce.fadd.{_vec_name(vty)}")
-        # no fast-math flags: LLVM keeps the sequential order ((-0 + a0) + a1) + ...; -0 + a0 == a0
-        return builder.call(fn, [ir.Constant(lty, -0.0), val])
+        # fold halves: lanes i and i + w/2 are added, w = 16, 8, 4, 2 (a fixed tree, 4 vector adds
+        # instead of 15 dependent scalar ones; the same order on every call and thread count)
+        width = nl
+        while width > 1:
+            width //= 2
+            i32 = ir.IntType(32)
+            lo = builder.shuffle_vector(val, val, ir.Constant(ir.VectorType(i32, width), list(range(width))))
+            hi = builder.shuffle_vector(val, val, ir.Constant(ir.VectorType(i32, width),
+                                                                  list(range(width, 2 * width))))
+            val = builder.fadd(lo, hi)
+        return builder.extract_element(val, ir.Constant(ir.IntType(32), 0))
 
     return dt(acc, types.intp), codegen

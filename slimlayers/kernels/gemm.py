@@ -52,8 +52,8 @@ from .config import JIT, PARALLEL_JIT
 MR, NV = 8, 2
 WIDE_MR, WIDE_NV = 4, 4
 _ACC = 16 * 16  # stack elements of an accumulator block (16 vectors of float32)
-TC = 4          # thin tiles: THIN_MR pixels x TC written channels (16 vector sums)
-THIN_MR = 4
+TC = 4          # thin tiles: THIN_MR pixels x TC written channels (16 vector sums),
+THIN_MR = 4     # or 16 x 1 for a single written channel (_thin_single)
 _MIN_TASKS = 32  # filter gradient: split channels until there are this many tasks
 
 
@@ -462,36 +462,36 @@ def _pad_groups(dy, groups, cogp):
 # thin outputs (1-4 written channels per tile): dot products over the reduced axis
 # ----------------------------------------------------------------------------
 @njit(inline="always", **JIT)
-def _dot_step(acc, src, so, pix, bmat, bo, ldb, n, L):
-    for p in range(THIN_MR):
-        for j in range(TC):
-            vec_madd2(acc, (p * TC + j) * L, src, so + pix[p], bmat, bo + j * ldb, n)
+def _dot_step(acc, src, so, pix, bmat, bo, ldb, n, L, mr, tc):
+    for p in range(mr):
+        for j in range(tc):
+            vec_madd2(acc, (p * tc + j) * L, src, so + pix[p], bmat, bo + j * ldb, n)
 
 
 @njit(inline="always", **JIT)
-def _dot_tile(src, offs, boffs, ntaps, kn, p0, pstride, npix, bmat, b0, ldb, dst, d0, dstride, ncol):
+def _dot_tile(src, offs, boffs, ntaps, kn, p0, pstride, npix, bmat, b0, ldb, dst, d0, dstride, ncol, mr, tc):
     """dst[d0 + p*dstride + j] = sum over taps t and k < kn of
     src[offs[t] + p0 + p*pstride + k] * bmat[boffs[t] + b0 + j*ldb + k]
-    for p < npix, j < ncol <= TC. The k axis is the vector axis (THIN_MR*TC vector
-    sums, each reduced lane by lane in a fixed order at the end)."""
+    for p < npix <= mr, j < ncol <= tc (mr * tc = 16, literal constants at every call site).
+    The k axis is the vector axis (16 vector sums, each reduced in a fixed order at the end)."""
     L = lanes(src)
     acc = stack_buffer(_ACC, src)
-    pix = stack_buffer(THIN_MR, np.intp)
-    for p in range(THIN_MR):
+    pix = stack_buffer(16, np.intp)
+    for p in range(mr):
         pix[p] = p0 + min(p, npix - 1) * pstride
-    for q in range(THIN_MR * TC):
+    for q in range(mr * tc):
         vec_load(acc, q * L, src, 0, 0)  # zeros, as whole vectors: keeps acc in registers
     kfull = kn - kn % L
     for t in range(ntaps):
         so = offs[t]
         bo = boffs[t] + b0
         for k in range(0, kfull, L):
-            _dot_step(acc, src, so + k, pix, bmat, bo + k, ldb, L, L)
+            _dot_step(acc, src, so + k, pix, bmat, bo + k, ldb, L, L, mr, tc)
         if kfull < kn:
-            _dot_step(acc, src, so + kfull, pix, bmat, bo + kfull, ldb, kn - kfull, L)
-    for p in range(THIN_MR):
-        for j in range(TC):
-            s = vec_sum(acc, (p * TC + j) * L)
+            _dot_step(acc, src, so + kfull, pix, bmat, bo + kfull, ldb, kn - kfull, L, mr, tc)
+    for p in range(mr):
+        for j in range(tc):
+            s = vec_sum(acc, (p * tc + j) * L)
             if p < npix and j < ncol:
                 dst[d0 + p * dstride + j] = s
 
@@ -513,14 +513,22 @@ def _pack_thin(w, groups, transpose):
     return wq
 
 
+def _thin_single(written):
+    """Whether a thin tile writes one channel: 16 pixels x 1 channel instead of 4 x 4 (a
+    grey-scale output, e.g. an autoencoder's last layer, used 1 of 4 tile columns: 2-3x slower)."""
+    return written == 1
+
+
 def forward_thin(xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
     """``forward`` for few output channels (wq from ``_pack_thin``); parallel over output rows."""
-    launch(_forward_thin_rows, _forward_thin_rows_parallel, out.shape[0] * out.shape[1], xp, wq, out, H, sh,
-           sw, dh, dw, pt, KW, groups)
+    single = _thin_single(out.shape[3] // groups)
+    launch(_forward_thin_rows_single if single else _forward_thin_rows,
+           _forward_thin_rows_single_parallel if single else _forward_thin_rows_parallel,
+           out.shape[0] * out.shape[1], xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
-@njit(**JIT)
-def _forward_thin_rows(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
+@njit(inline="always", **JIT)
+def _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, mr, tc):
     N, _, Wp, Cin = xp.shape
     _, KH, Cogq, _, Cg = wq.shape
     _, OH, OW, Cout = out.shape
@@ -547,11 +555,21 @@ def _forward_thin_rows(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
                     offs[nt] = ((n * H + iy) * Wp + b * dw) * Cin + g * Cg
                     boffs[nt] = (g * KH + a) * Cogq * ldb + b * Cg
                     nt += 1
-            for j0 in range(0, Cog, TC):
-                for ox0 in range(0, OW, THIN_MR):
-                    _dot_tile(xf, offs, boffs, nt, kn, ox0 * sw * Cin, sw * Cin, min(THIN_MR, OW - ox0),
+            for j0 in range(0, Cog, tc):
+                for ox0 in range(0, OW, mr):
+                    _dot_tile(xf, offs, boffs, nt, kn, ox0 * sw * Cin, sw * Cin, min(mr, OW - ox0),
                               wf, j0 * ldb, ldb, of, ((n * OH + oy) * OW + ox0) * Cout + g * Cog + j0,
-                              Cout, min(TC, Cog - j0))
+                              Cout, min(tc, Cog - j0), mr, tc)
+
+
+@njit(**JIT)
+def _forward_thin_rows(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
+    _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, THIN_MR, TC)
+
+
+@njit(**JIT)
+def _forward_thin_rows_single(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
+    _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, 16, 1)
 
 
 @njit(**PARALLEL_JIT)
@@ -561,14 +579,23 @@ def _forward_thin_rows_parallel(nchunks, ntasks, xp, wq, out, H, sh, sw, dh, dw,
         _forward_thin_rows(t0, t1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
+@njit(**PARALLEL_JIT)
+def _forward_thin_rows_single_parallel(nchunks, ntasks, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _forward_thin_rows_single(t0, t1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups)
+
+
 def backprop_input_thin(dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     """``backprop_input`` for few input channels (wq from ``_pack_thin(transpose=True)``)."""
-    launch(_input_thin_rows, _input_thin_rows_parallel, dx.shape[0] * dx.shape[1], dyp, ql, wq, dx, OW, sh,
-           sw, dh, dw, pt, pl, groups)
+    single = _thin_single(dx.shape[3] // groups)
+    launch(_input_thin_rows_single if single else _input_thin_rows,
+           _input_thin_rows_single_parallel if single else _input_thin_rows_parallel,
+           dx.shape[0] * dx.shape[1], dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
 
 
-@njit(**JIT)
-def _input_thin_rows(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+@njit(inline="always", **JIT)
+def _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr, tc):
     N, OH, OWp, Cout = dyp.shape
     _, H, W, Cin = dx.shape
     _, KH, KW, Cgq, Cog = wq.shape
@@ -589,11 +616,21 @@ def _input_thin_rows(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups
                 nq = (W - ix0 + sw - 1) // sw
                 nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw,
                                  pt, pl, Cgq * Cog)
-                for j0 in range(0, Cg, TC):
-                    for q0 in range(0, nq, THIN_MR):
-                        _dot_tile(yf, offs, boffs, nt, Cog, q0 * Cout, Cout, min(THIN_MR, nq - q0),
+                for j0 in range(0, Cg, tc):
+                    for q0 in range(0, nq, mr):
+                        _dot_tile(yf, offs, boffs, nt, Cog, q0 * Cout, Cout, min(mr, nq - q0),
                                   wf, j0 * Cog, Cog, df, ((n * H + iy) * W + ix0 + q0 * sw) * Cin + g * Cg + j0,
-                                  sw * Cin, min(TC, Cg - j0))
+                                  sw * Cin, min(tc, Cg - j0), mr, tc)
+
+
+@njit(**JIT)
+def _input_thin_rows(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+    _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, THIN_MR, TC)
+
+
+@njit(**JIT)
+def _input_thin_rows_single(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+    _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, 16, 1)
 
 
 @njit(**PARALLEL_JIT)
@@ -601,3 +638,10 @@ def _input_thin_rows_parallel(nchunks, ntasks, dyp, ql, wq, dx, OW, sh, sw, dh, 
     for c in prange(nchunks):
         t0, t1 = chunk_bounds(ntasks, nchunks, c)
         _input_thin_rows(t0, t1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
+
+
+@njit(**PARALLEL_JIT)
+def _input_thin_rows_single_parallel(nchunks, ntasks, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _input_thin_rows_single(t0, t1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
