@@ -1,19 +1,126 @@
-"""Set-up shared by the benchmark scripts (run as `python benchmarks/<script>.py`)."""
+"""Set-up shared by the benchmark scripts (run as `python benchmarks/<script>.py`).
+
+Peers are optional: each is used only when importable, never a slimlayers dependency.
+"""
+import math
+import os
+
+PEERS = ("torch", "tf")
 
 
-def threads_and_torch(threads, use_torch=True):
-    """Give Numba (and PyTorch, when importable and wanted) ``threads`` threads; returns torch or None.
+def setup(threads, wanted=PEERS):
+    """Give Numba and every importable peer in ``wanted`` ``threads`` threads.
 
-    torch is only a peer to compare with, never a slimlayers dependency.
+    Returns ``{name: module}`` for the peers found ("torch": torch, "tf": tensorflow).
     """
     import numba
 
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    if not use_torch:
-        return None
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(threads)
-    return torch
+    found = {}
+    if "tf" in wanted:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        try:
+            import tensorflow as tf
+        except ImportError:
+            pass
+        else:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+            found["tf"] = tf
+    if "torch" in wanted:
+        try:
+            import torch
+        except ImportError:
+            pass
+        else:
+            torch.set_num_threads(threads)
+            found["torch"] = torch
+    return found
+
+
+def versions(peers):
+    """'torch 2.13.0+cpu, tf 2.21.0' (or 'no peer installed')."""
+    return ", ".join(f"{name} {mod.__version__}" for name, mod in peers.items()) or "no peer installed"
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+class PeerProcesses:
+    """Each importable peer in a process of its own, timing one call whenever asked.
+
+    Why processes: PyTorch's OpenMP pool, TensorFlow's Eigen pool and Numba's pool
+    in one process (two cores) slowed each other 2-10x. Here only one library runs
+    at a time and the others sleep on a pipe, so calls can still be interleaved.
+
+    ``factories`` maps a peer name to ``"module:function"``; ``function(*args, module)``
+    returns a tuple of zero-argument callables, timed by index.
+    """
+
+    def __init__(self, names, threads, factories):
+        import multiprocessing as mp
+        import sys
+
+        ctx = mp.get_context("spawn")
+        self.conns, self.versions = {}, {}
+        for name in names:
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(child, name, threads, factories[name], sys.path), daemon=True)
+            proc.start()
+            version = parent.recv()
+            if version is None:
+                proc.join()
+                continue
+            self.conns[name] = parent
+            self.versions[name] = version
+
+    def build(self, *args):
+        """Every peer builds its callables for ``args`` (and runs each twice to warm up)."""
+        for conn in self.conns.values():
+            conn.send(("build", args))
+        for conn in self.conns.values():
+            conn.recv()
+
+    def time(self, name, index, pause):
+        """Seconds of one call of callable ``index`` in peer ``name``, after ``pause`` seconds of
+        sleep (the previous library's spinning threads go idle)."""
+        import time
+
+        time.sleep(pause)
+        self.conns[name].send(("time", index))
+        return self.conns[name].recv()
+
+    def close(self):
+        for conn in self.conns.values():
+            conn.send(("stop",))
+
+
+def _serve(conn, name, threads, factory, path):
+    import importlib
+    import sys
+    import time
+
+    sys.path[:] = path
+    found = setup(threads, [name])
+    if name not in found:
+        conn.send(None)
+        return
+    conn.send(found[name].__version__)
+    module, function = factory.split(":")
+    make = getattr(importlib.import_module(module), function)
+    fns = ()
+    while True:
+        msg = conn.recv()
+        if msg[0] == "build":
+            fns = make(*msg[1], found[name])
+            for f in fns:
+                f()
+                f()
+            conn.send(True)
+        elif msg[0] == "time":
+            t = time.perf_counter()
+            fns[msg[1]]()
+            conn.send(time.perf_counter() - t)
+        else:
+            return

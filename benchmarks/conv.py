@@ -1,21 +1,21 @@
-"""Time the bench-shapes.md conv suite: slimlayers vs PyTorch CPU (if importable).
+"""Time the bench-shapes.md conv suite: slimlayers vs PyTorch and TensorFlow CPU (if importable).
 
-    PYTHONPATH=/work/main python3 benchmarks/conv.py [--reps 9] [--threads 2] [--only a,b,g]
+    PYTHONPATH=/work/main python3 benchmarks/conv.py [--reps 9] [--threads 2] [--only a,b,g] [--peers torch,tf]
 
 Forward and forward+backward (forward + grad input + grad filter), float32,
-NHWC, median of --reps repetitions after warm-up, slimlayers and torch calls
-interleaved so both see the same machine state. torch is optional and never a
-dependency of slimlayers (see benchmarks/README.md for a side venv).
+NHWC, median of --reps repetitions after warm-up, the libraries' calls
+interleaved so all see the same machine state. The ratio is slimlayers over the
+best peer of that row. Peers are optional and never dependencies of slimlayers
+(see benchmarks/README.md for a side venv).
 """
 import argparse
-import math
 import os
 import sys
 import time
 
 import numpy as np
 
-from _common import threads_and_torch
+from _common import PEERS, PeerProcesses, geomean, setup
 
 # id, op, N, H, W, Cin, Cout, k, stride, padding  (bench-shapes.md)
 SHAPES = [
@@ -196,6 +196,36 @@ def torch_fns(shape, torch):
     return fwd, fwdbwd
 
 
+def tf_fns(shape, tf):
+    """Same computations in TensorFlow (NHWC, each wrapped in a tf.function)."""
+    g = geometry(shape)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.standard_normal(g["x_shape"], dtype=np.float32))
+    w = tf.constant(rng.standard_normal(g["w_shape"], dtype=np.float32))
+    dy = tf.constant(rng.standard_normal(g["y_shape"], dtype=np.float32))
+    s, d, pad = g["s"], g["d"], shape[9]
+    if shape[1] == "conv2d":
+        def op(a, b):
+            return tf.nn.conv2d(a, b, s, pad, dilations=d)
+    else:
+        def op(a, b):
+            return tf.nn.conv2d_transpose(a, b, g["y_shape"], s, pad, dilations=d)
+
+    fwd = tf.function(lambda: op(x, w))
+
+    @tf.function
+    def fwdbwd():
+        with tf.GradientTape() as tape:
+            tape.watch([x, w])
+            y = op(x, w)
+        return tape.gradient(y, [x, w], output_gradients=dy)
+
+    return fwd, fwdbwd
+
+
+PEER_FNS = {"torch": "conv:torch_fns", "tf": "conv:tf_fns"}
+
+
 def _time(fn, pause):
     time.sleep(pause)
     t = time.perf_counter()
@@ -208,36 +238,39 @@ def main():
     ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated shape ids")
-    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--peers", default=",".join(PEERS), help="peers to time when importable ('' for none)")
     ap.add_argument("--kernels", action="store_true",
                     help="call slimlayers.kernels directly instead of the public sl.nn ops")
-    ap.add_argument("--pause", type=float, default=0.03,
-                    help="seconds of sleep before each timed call, so the other library's "
-                         "spinning worker threads (OpenMP, OpenBLAS) have gone idle")
+    ap.add_argument("--pause", type=float, default=0.003,
+                    help="seconds of sleep before each timed call, so the other library's spinning "
+                         "worker threads (OpenMP, Eigen) have gone idle; see README.md before raising it")
     args = ap.parse_args()
     import numba
 
-    torch = threads_and_torch(args.threads, use_torch=not args.no_torch)
+    setup(args.threads, [])
+    peers = PeerProcesses([p for p in args.peers.split(",") if p], args.threads, PEER_FNS)
     shapes = [sh for sh in SHAPES if not args.only or sh[0] in args.only.split(",")]
-    print(f"numba {numba.__version__} threading layer: ", end="")
     rows = []
     for shape in shapes:
         g = geometry(shape)
-        sl = (kernel_fns if args.kernels else slimlayers_fns)(shape)
-        tf_ = torch_fns(shape, torch) if torch is not None else None
+        mine = (kernel_fns if args.kernels else slimlayers_fns)(shape)
+        peers.build(shape)
         res = []
         for which in (0, 1):
-            fns = [sl[which]] + ([tf_[which]] if tf_ else [])
-            for f in fns:  # warm-up (compilation, caches)
-                f()
-                f()
-            times = [[] for _ in fns]
+            for _ in range(2):  # warm-up (compilation, caches)
+                mine[which]()
+            runs = [lambda f=mine[which]: _time(f, args.pause)]
+            runs += [lambda n=name: peers.time(n, which, args.pause) for name in peers.versions]
+            times = [[] for _ in runs]
             for _ in range(args.reps):
-                for i, f in enumerate(fns):
-                    times[i].append(_time(f, args.pause))
+                for i, run in enumerate(runs):
+                    times[i].append(run())
             res.append([float(np.median(t)) for t in times])
         rows.append((shape, g["flops"], res))
-    print(numba.threading_layer(), "| torch", torch.__version__ if torch else "not installed")
+    peers.close()
+    versions = ", ".join(f"{n} {v}" for n, v in peers.versions.items()) or "no peer installed"
+    print(f"numba {numba.__version__} threading layer: {numba.threading_layer()} | {versions}"
+          f" (each peer in its own process)")
     gemm_rate = sgemm_gflops(args.threads)
     print(f"np.matmul float32 1024^3, {args.threads} threads: {gemm_rate:.1f} GFLOP/s "
           f"(goal for c, e, i, j: >= {0.7 * gemm_rate:.1f})")
@@ -245,24 +278,21 @@ def main():
     def line(*cols):
         print(" ".join(f"{c:>10}" for c in cols))
 
-    ratios = {0: [], 1: []}
-    worst = {0: 0.0, 1: 0.0}
     for which, title, mult in ((0, "forward", 1), (1, "forward+backward (fwd + grad input + grad filter)", 3)):
         print(f"\n== {title}, float32, {args.threads} threads, median of {args.reps} ==")
-        line("id", "op", "ms", "GFLOP/s", "torch ms", "ratio")
+        line("id", "op", "ms", "GFLOP/s", *(f"{name} ms" for name in peers.versions), "ratio")
+        ratios = []
         for shape, flops, res in rows:
             t = res[which]
-            gfs = mult * flops / t[0] / 1e9
-            if len(t) > 1:
-                ratios[which].append(t[0] / t[1])
-                worst[which] = max(worst[which], t[0] / t[1])
-                line(shape[0], shape[1][:10], f"{t[0]*1e3:.3f}", f"{gfs:.1f}", f"{t[1]*1e3:.3f}",
-                     f"{t[0]/t[1]:.2f}")
-            else:
-                line(shape[0], shape[1][:10], f"{t[0]*1e3:.3f}", f"{gfs:.1f}", "-", "-")
-        if ratios[which]:
-            gm = math.exp(sum(math.log(r) for r in ratios[which]) / len(ratios[which]))
-            print(f"geomean ratio (slimlayers / torch, lower is better): {gm:.2f}, worst {worst[which]:.2f}")
+            cols = [f"{v * 1e3:.3f}" for v in t[1:]]
+            ratio = t[0] / min(t[1:]) if len(t) > 1 else None
+            if ratio is not None:
+                ratios.append(ratio)
+            line(shape[0], shape[1][:10], f"{t[0]*1e3:.3f}", f"{mult * flops / t[0] / 1e9:.1f}", *cols,
+                 "-" if ratio is None else f"{ratio:.2f}")
+        if ratios:
+            print(f"geomean ratio (slimlayers / best peer, lower is better): {geomean(ratios):.2f}, "
+                  f"worst {max(ratios):.2f}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Time the bench-shapes.md autoencoder training step: slimlayers vs PyTorch CPU, and cold starts.
+"""Time the bench-shapes.md autoencoder training step: slimlayers vs PyTorch and Keras, and cold starts.
 
-    PYTHONPATH=/work/main python3 benchmarks/train_step.py [--reps 15] [--threads 2] [--no-cold]
+    PYTHONPATH=/work/main python3 benchmarks/train_step.py [--reps 15] [--threads 2] [--peers torch,tf] [--no-cold]
 
 Model (batch 64, 28x28x1): Conv2D(32,3,s2,same,relu) -> Conv2D(64,3,s2,same,relu) ->
 Conv2DTranspose(32,3,s2,same,relu) -> Conv2DTranspose(1,3,s2,same,sigmoid), MSE, Adam.
-Steps of the two libraries are interleaved (median of --reps). Cold start = wall time of a
+Steps of the libraries are interleaved (median of --reps); each peer (PyTorch; Keras 3 on
+TensorFlow, default compile) runs in its own process, when importable. Cold start = wall time of a
 fresh process that imports slimlayers, builds the model and runs one step, with the Numba
 cache warm, and with an empty cache (NUMBA_CACHE_DIR = a fresh temporary directory, so
 every kernel is compiled).
@@ -18,7 +19,7 @@ import time
 
 import numpy as np
 
-from _common import threads_and_torch
+from _common import PEERS, PeerProcesses, setup
 
 BATCH = 64
 
@@ -40,6 +41,7 @@ def slimlayers_step():
 
 
 def torch_step(torch):
+    """(one training step,) in PyTorch, channels_last."""
     nn = torch.nn
     model = nn.Sequential(
         nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),
@@ -57,7 +59,26 @@ def torch_step(torch):
         loss.backward()
         opt.step()
         return loss
-    return step
+    return (step,)
+
+
+def keras_step(tf):
+    """(one train_on_batch,) in Keras 3 on TensorFlow (default compile: XLA where Keras picks it)."""
+    import keras
+    L = keras.layers
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        L.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+        L.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
+        L.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
+        L.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.default_rng(0).random((BATCH, 28, 28, 1), dtype=np.float32)
+    return (lambda: model.train_on_batch(x, x),)
+
+
+PEER_STEPS = {"torch": "train_step:torch_step", "tf": "train_step:keras_step"}
 
 
 _COLD = """
@@ -87,28 +108,29 @@ def main():
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pause", type=float, default=0.003)
-    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--peers", default=",".join(PEERS), help="peers to time when importable ('' for none)")
     ap.add_argument("--no-cold", action="store_true")
     args = ap.parse_args()
-    torch = threads_and_torch(args.threads, use_torch=not args.no_torch)
-    fns = [slimlayers_step()] + ([torch_step(torch)] if torch else [])
-    for f in fns:
-        for _ in range(3):
-            f()
-    times = [[] for _ in fns]
+    setup(args.threads, [])
+    peers = PeerProcesses([p for p in args.peers.split(",") if p], args.threads, PEER_STEPS)
+    peers.build()
+    step = slimlayers_step()
+    for _ in range(3):
+        step()
+    names = ["slimlayers"] + [{"tf": "keras"}.get(n, n) for n in peers.versions]
+    times = [[] for _ in names]
     for _ in range(args.reps):
-        for i, f in enumerate(fns):
-            time.sleep(args.pause)
-            t = time.perf_counter()
-            f()
-            times[i].append(time.perf_counter() - t)
+        time.sleep(args.pause)
+        t = time.perf_counter()
+        step()
+        times[0].append(time.perf_counter() - t)
+        for i, name in enumerate(peers.versions, 1):
+            times[i].append(peers.time(name, 0, args.pause))
+    peers.close()
     med = [float(np.median(t)) * 1e3 for t in times]
     print(f"autoencoder train step, batch {BATCH}, float32, {args.threads} threads, median of {args.reps}")
-    print(f"  slimlayers {med[0]:.2f} ms", end="")
-    if torch:
-        print(f" | torch {med[1]:.2f} ms | ratio {med[0] / med[1]:.2f}")
-    else:
-        print()
+    print("  " + " | ".join(f"{n} {m:.2f} ms" for n, m in zip(names, med)), end="")
+    print(f" | ratio to the fastest peer {med[0] / min(med[1:]):.2f}" if len(med) > 1 else "")
     if not args.no_cold:
         warm = cold_start()
         with tempfile.TemporaryDirectory() as d:
