@@ -43,6 +43,18 @@ def versions(peers):
     return ", ".join(f"{name} {mod.__version__}" for name, mod in peers.items()) or "no peer installed"
 
 
+def time_burst(fn, burst):
+    """Seconds of each of ``burst`` back-to-back calls of ``fn``."""
+    import time
+
+    times = []
+    for _ in range(burst):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return times
+
+
 def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
@@ -82,13 +94,13 @@ class PeerProcesses:
         for conn in self.conns.values():
             conn.recv()
 
-    def time(self, name, index, pause):
-        """Seconds of one call of callable ``index`` in peer ``name``, after ``pause`` seconds of
-        sleep (the previous library's spinning threads go idle)."""
+    def time(self, name, index, pause, burst=1):
+        """Seconds of each of ``burst`` back-to-back calls of callable ``index`` in peer ``name``,
+        after ``pause`` seconds of sleep (the previous library's spinning threads go idle)."""
         import time
 
         time.sleep(pause)
-        self.conns[name].send(("time", index))
+        self.conns[name].send(("time", index, burst))
         return self.conns[name].recv()
 
     def close(self):
@@ -119,8 +131,6 @@ def _serve(conn, name, threads, factory, path):
                 f()
             conn.send(True)
         elif msg[0] == "time":
-            t = time.perf_counter()
-            fns[msg[1]]()
-            conn.send(time.perf_counter() - t)
+            conn.send(time_burst(fns[msg[1]], msg[2]))
         else:
             return

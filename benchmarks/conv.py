@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from _common import PEERS, PeerProcesses, geomean, setup
+from _common import PEERS, PeerProcesses, geomean, setup, time_burst
 
 # id, op, N, H, W, Cin, Cout, k, stride, padding  (bench-shapes.md)
 SHAPES = [
@@ -218,7 +218,8 @@ def tf_fns(shape, tf):
         with tf.GradientTape() as tape:
             tape.watch([x, w])
             y = op(x, w)
-        return tape.gradient(y, [x, w], output_gradients=dy)
+        # y returned too: otherwise grappler prunes the forward conv (its gradients do not need y)
+        return y, tape.gradient(y, [x, w], output_gradients=dy)
 
     return fwd, fwdbwd
 
@@ -226,11 +227,9 @@ def tf_fns(shape, tf):
 PEER_FNS = {"torch": "conv:torch_fns", "tf": "conv:tf_fns"}
 
 
-def _time(fn, pause):
+def _time(fn, pause, burst):
     time.sleep(pause)
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+    return time_burst(fn, burst)
 
 
 def main():
@@ -241,6 +240,9 @@ def main():
     ap.add_argument("--peers", default=",".join(PEERS), help="peers to time when importable ('' for none)")
     ap.add_argument("--kernels", action="store_true",
                     help="call slimlayers.kernels directly instead of the public sl.nn ops")
+    ap.add_argument("--burst", type=int, default=3,
+                    help="back-to-back calls per turn of each library (its thread pool warm, as in a "
+                         "training loop); the median is over reps * burst calls")
     ap.add_argument("--pause", type=float, default=0.003,
                     help="seconds of sleep before each timed call, so the other library's spinning "
                          "worker threads (OpenMP, Eigen) have gone idle; see README.md before raising it")
@@ -259,12 +261,12 @@ def main():
         for which in (0, 1):
             for _ in range(2):  # warm-up (compilation, caches)
                 mine[which]()
-            runs = [lambda f=mine[which]: _time(f, args.pause)]
-            runs += [lambda n=name: peers.time(n, which, args.pause) for name in peers.versions]
+            runs = [lambda f=mine[which]: _time(f, args.pause, args.burst)]
+            runs += [lambda n=name: peers.time(n, which, args.pause, args.burst) for name in peers.versions]
             times = [[] for _ in runs]
             for _ in range(args.reps):
                 for i, run in enumerate(runs):
-                    times[i].append(run())
+                    times[i].extend(run())
             res.append([float(np.median(t)) for t in times])
         rows.append((shape, g["flops"], res))
     peers.close()
@@ -279,7 +281,7 @@ def main():
         print(" ".join(f"{c:>10}" for c in cols))
 
     for which, title, mult in ((0, "forward", 1), (1, "forward+backward (fwd + grad input + grad filter)", 3)):
-        print(f"\n== {title}, float32, {args.threads} threads, median of {args.reps} ==")
+        print(f"\n== {title}, float32, {args.threads} threads, median of {args.reps} x {args.burst} ==")
         line("id", "op", "ms", "GFLOP/s", *(f"{name} ms" for name in peers.versions), "ratio")
         ratios = []
         for shape, flops, res in rows:

@@ -24,6 +24,7 @@ from ..kernels import epilogue
 from ..autodiff import ops
 from ..autodiff.tape import needs_gradient, record, unbroadcast
 from ..autodiff.tensor import Tensor, _as_array
+from ._recycle import empty as recycled
 from ._errors import arg_error, check_allocation, check_int
 from .arguments import float_dtype, spatial_pair, tf_data_format, tf_padding
 from .shapes import effective_kernel, explicit_output_length, same_padding, transpose_crop, \
@@ -76,8 +77,8 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed, bias=None, relu=False):
             g = _relu_grad(g, channels)
         # the kernels overwrite their whole output: zeros only where a kernel is skipped
         run = bool(g.size and xv.size)
-        gx = np.empty(xv.shape, xv.dtype) if run and need_gx else np.zeros(xv.shape, xv.dtype)
-        gf = np.empty(fv.shape, fv.dtype) if run else np.zeros(fv.shape, fv.dtype)
+        gx = recycled(xv.shape, xv.dtype) if run and need_gx else np.zeros(xv.shape, xv.dtype)
+        gf = recycled(fv.shape, fv.dtype) if run else np.zeros(fv.shape, fv.dtype)
         if run:
             if need_gx:
                 adjoint(g, fv, gx, *geometry)
@@ -91,14 +92,14 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed, bias=None, relu=False):
 
 
 def _relu_grad(g, y_channels):
-    masked = np.empty(g.shape, g.dtype)
+    masked = recycled(g.shape, g.dtype)
     epilogue.relu_grad(g.reshape(y_channels.shape), y_channels, masked.reshape(y_channels.shape))
     return masked
 
 
 def _empty(shape, dtype):
     check_allocation("The result", shape, dtype)
-    return np.empty(shape, dtype)
+    return recycled(shape, dtype)
 
 
 # -- argument checks shared by the public ops ------------------------------
