@@ -24,17 +24,21 @@ from _common import PEERS, PeerProcesses, setup
 BATCH = 64
 
 
-def slimlayers_step():
-    """A zero-argument callable running one train_on_batch of the autoencoder."""
-    import slimlayers as sl
-    L = sl.layers
-    model = sl.models.Sequential([
-        L.Input((28, 28, 1)),
+def autoencoder_layers(L, Input):
+    """The bench-shapes.md autoencoder from a Keras-style layers namespace (slimlayers or Keras)."""
+    return [
+        Input((28, 28, 1)),
         L.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
         L.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
         L.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
         L.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid"),
-    ])
+    ]
+
+
+def slimlayers_step():
+    """A zero-argument callable running one train_on_batch of the autoencoder."""
+    import slimlayers as sl
+    model = sl.models.Sequential(autoencoder_layers(sl.layers, sl.layers.Input))
     model.compile(optimizer="adam", loss="mse")
     x = np.random.default_rng(0).random((BATCH, 28, 28, 1), dtype=np.float32)
     return lambda: model.train_on_batch(x, x)
@@ -65,14 +69,7 @@ def torch_step(torch):
 def keras_step(tf):
     """(one train_on_batch,) in Keras 3 on TensorFlow (default compile: XLA where Keras picks it)."""
     import keras
-    L = keras.layers
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        L.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
-        L.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
-        L.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
-        L.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid"),
-    ])
+    model = keras.Sequential(autoencoder_layers(keras.layers, keras.Input))
     model.compile(optimizer="adam", loss="mse")
     x = np.random.default_rng(0).random((BATCH, 28, 28, 1), dtype=np.float32)
     return (lambda: model.train_on_batch(x, x),)
