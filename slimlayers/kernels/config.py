@@ -25,7 +25,8 @@ Why each flag:
   parfor doubled the empty-cache compile time); helpers are inlined serial code.
 
 Caveat: Numba's cache key covers the *defining* module (conv.py, gemm.py) and the
-function's bytecode, not these flags. After editing this file, delete
+function's bytecode, not these flags nor the inlined intrinsics of _simd.py. After
+editing this file or _simd.py, delete
 slimlayers/kernels/__pycache__/*.nbi/*.nbc (or touch conv.py and gemm.py) or stale
 machine code compiled with the old flags will be loaded.
 """
