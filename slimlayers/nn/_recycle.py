@@ -6,6 +6,8 @@ faults: about a quarter of the autoencoder's step. An array is reused only when
 the pool's own references are the last ones (CPython reference count), so no
 caller, view (``.base``), tape or Tensor can ever see its contents change.
 Bounded: at most ``MAX_BYTES`` are kept, least recently used first out.
+(A weak reference does not count: an array held only weakly may be reused;
+nothing in slimlayers holds results that way.)
 
 Example:
     >>> a = empty((2, 3), np.float32); addr = a.ctypes.data; del a
