@@ -38,11 +38,6 @@ def setup(threads, wanted=PEERS):
     return found
 
 
-def versions(peers):
-    """'torch 2.13.0+cpu, tf 2.21.0' (or 'no peer installed')."""
-    return ", ".join(f"{name} {mod.__version__}" for name, mod in peers.items()) or "no peer installed"
-
-
 def time_burst(fn, burst):
     """Seconds of each of ``burst`` back-to-back calls of ``fn``."""
     import time
@@ -86,6 +81,10 @@ class PeerProcesses:
                 continue
             self.conns[name] = parent
             self.versions[name] = version
+
+    def describe(self):
+        """'torch 2.13.0+cpu, tf 2.21.0' (or 'no peer installed')."""
+        return ", ".join(f"{name} {v}" for name, v in self.versions.items()) or "no peer installed"
 
     def build(self, *args):
         """Every peer builds its callables for ``args`` (and runs each twice to warm up)."""

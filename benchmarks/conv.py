@@ -270,8 +270,7 @@ def main():
             res.append([float(np.median(t)) for t in times])
         rows.append((shape, g["flops"], res))
     peers.close()
-    versions = ", ".join(f"{n} {v}" for n, v in peers.versions.items()) or "no peer installed"
-    print(f"numba {numba.__version__} threading layer: {numba.threading_layer()} | {versions}"
+    print(f"numba {numba.__version__} threading layer: {numba.threading_layer()} | {peers.describe()}"
           f" (each peer in its own process)")
     gemm_rate = sgemm_gflops(args.threads)
     print(f"np.matmul float32 1024^3, {args.threads} threads: {gemm_rate:.1f} GFLOP/s "

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from _common import PEERS, PeerProcesses, setup
+from _common import PEERS, PeerProcesses, setup, time_burst
 
 BATCH = 64
 
@@ -118,9 +118,7 @@ def main():
     times = [[] for _ in names]
     for _ in range(args.reps):
         time.sleep(args.pause)
-        t = time.perf_counter()
-        step()
-        times[0].append(time.perf_counter() - t)
+        times[0].extend(time_burst(step, 1))
         for i, name in enumerate(peers.versions, 1):
             times[i].append(peers.time(name, 0, args.pause))
     peers.close()

@@ -82,19 +82,14 @@ class _Conv(Layer):
         check_axis_size(self, inputs.shape, channel_axis, self._built_channels)
         return to_channels_last(inputs, self.data_format)
 
-    def _epilogue(self, x):
-        """(bias, relu) for the conv primitive to apply in place: the bias when its dtype is the
-        result's (else ``+`` promotes), relu when it is the whole activation and comes after that bias."""
-        bias = self.bias if self.use_bias and self.bias.dtype == x.dtype else None
-        relu = self.activation is activations.relu and (bias is not None or not self.use_bias)
-        return bias, relu
+    def _epilogue(self):
+        """(bias, relu) for the conv primitive to apply to its result in place (inputs are cast to
+        the layer's dtype, so the bias always has the result's dtype)."""
+        return (self.bias if self.use_bias else None), self.activation is activations.relu
 
-    def _finish(self, y, epilogue):
-        """What the conv primitive did not apply of ``activation(y + bias)``, back in data_format."""
-        bias, relu = epilogue
-        if self.use_bias and bias is None:
-            y = y + self.bias
-        if not relu:
+    def _finish(self, y, relu_applied):
+        """The activation, unless the conv primitive applied it, and back to data_format."""
+        if not relu_applied:
             y = self.activation(y)
         return from_channels_last(y, self.data_format)
 
@@ -161,10 +156,10 @@ class Conv2D(_Conv):
             same_padding(i, self.kernel_size[axis], self.strides[axis], self.dilation_rate[axis])[0]
             if self.padding == "same" else 0
             for axis, i in enumerate(in_hw))
-        epilogue = self._epilogue(x)
+        bias, relu = self._epilogue()
         y = conv2d_nhwc(x, self.kernel, self.strides, pad_before, self.dilation_rate, self.groups, out_hw,
-                        *epilogue)
-        return self._finish(y, epilogue)
+                        bias, relu)
+        return self._finish(y, relu)
 
 
 class Conv2DTranspose(_Conv):
@@ -254,7 +249,7 @@ class Conv2DTranspose(_Conv):
         crop = tuple(transpose_crop(o, i, self.kernel_size[axis], self.strides[axis], self.padding,
                                     self.dilation_rate[axis])
                      for axis, (i, o) in enumerate(zip(in_hw, out_hw)))
-        epilogue = self._epilogue(x)
+        bias, relu = self._epilogue()
         y = conv2d_transpose_nhwc(x, self.kernel, self.strides, crop, self.dilation_rate, self.groups, out_hw,
-                                  *epilogue)
-        return self._finish(y, epilogue)
+                                  bias, relu)
+        return self._finish(y, relu)
