@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .nn._errors import arg_error
+from .validation import arg_error
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
           "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",

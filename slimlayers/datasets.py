@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import random as sl_random
-from .nn._errors import arg_error, check_int
+from .validation import arg_error, check_int
 
 SHAPE_NAMES = ("circle", "circle_outline", "square", "square_outline", "triangle", "triangle_outline",
                "bar")

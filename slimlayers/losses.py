@@ -23,8 +23,8 @@ import numpy as np
 
 from .autodiff import ops
 from .autodiff.tape import record
-from .autodiff.tensor import _as_array, convert
-from .nn._errors import arg_error
+from .autodiff.tensor import as_array, convert
+from .validation import arg_error
 from .registry import Registry
 
 EPSILON = 1e-7
@@ -37,7 +37,7 @@ def _prepare(y_true, y_pred):
     y_pred = convert(y_pred)
     if y_pred.dtype.kind != "f":
         y_pred = ops.cast(y_pred, np.float32)
-    t = _as_array(y_true).astype(y_pred.dtype, copy=False)
+    t = as_array(y_true).astype(y_pred.dtype, copy=False)
     if t.shape != y_pred.shape:
         # Keras squeezes or expands a trailing axis of size 1 (``(batch,)`` labels vs ``(batch, 1)``).
         if t.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1 and t.shape == y_pred.shape[:-1]:
@@ -146,7 +146,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     p = convert(y_pred)
     if p.dtype.kind != "f":
         p = ops.cast(p, np.float32)
-    labels = _as_array(y_true)
+    labels = as_array(y_true)
     if labels.ndim == p.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
     if labels.shape != p.shape[:-1]:
@@ -184,7 +184,7 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.call(y_true, y_pred)
         if sample_weight is not None:
-            w = _as_array(sample_weight).astype(values.dtype, copy=False)
+            w = as_array(sample_weight).astype(values.dtype, copy=False)
             while w.ndim > values.ndim and w.shape[-1] == 1:
                 w = w[..., 0]
             values = values * w

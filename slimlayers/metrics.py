@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autodiff.tensor import _as_array
-from .nn._errors import arg_error
+from .autodiff.tensor import as_array
+from .validation import arg_error
 from .registry import Registry, snake_case
 
 
 def _arrays(y_true, y_pred):
-    return np.asarray(_as_array(y_true)), np.asarray(_as_array(y_pred))
+    return np.asarray(as_array(y_true)), np.asarray(as_array(y_pred))
 
 
 def _match_rank(t, p):
@@ -124,12 +124,12 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
-        values = np.asarray(_as_array(values), dtype=np.float64)
+        values = np.asarray(as_array(values), dtype=np.float64)
         if sample_weight is None:
             self.total += float(np.sum(values))
             self.count += float(values.size)
         else:
-            w = np.broadcast_to(np.asarray(_as_array(sample_weight), dtype=np.float64), values.shape)
+            w = np.broadcast_to(np.asarray(as_array(sample_weight), dtype=np.float64), values.shape)
             self.total += float(np.sum(values * w))
             self.count += float(np.sum(w))
 
@@ -148,7 +148,7 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = self.fn(y_true, y_pred, **self._fn_kwargs)
         if sample_weight is not None:
-            w = np.asarray(_as_array(sample_weight), dtype=np.float64)
+            w = np.asarray(as_array(sample_weight), dtype=np.float64)
             while w.ndim > np.ndim(values) and w.shape[-1] == 1:
                 w = w[..., 0]
             sample_weight = w

@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 from .autodiff.tensor import Variable
-from .nn._errors import arg_error
+from .validation import arg_error
 from .registry import Registry
 
 

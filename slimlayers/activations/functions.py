@@ -17,9 +17,8 @@ import numbers
 import numpy as np
 
 from ..autodiff.tape import record
-from ..autodiff.tensor import Tensor, _as_array
-from ..nn._errors import check_number
-from ..nn._errors import arg_error
+from ..autodiff.tensor import Tensor, as_array
+from ..validation import arg_error, check_number
 from .special import erfc
 
 SELU_ALPHA = 1.6732632423543772
@@ -37,7 +36,7 @@ def float_tensor(x):
             return x
         from ..autodiff import ops
         return ops.cast(x, np.float32)
-    arr = _as_array(x)
+    arr = as_array(x)
     if arr.dtype not in (np.float32, np.float64):
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"Activations expect numeric input; received dtype {arr.dtype}.")

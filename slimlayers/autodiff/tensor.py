@@ -16,14 +16,24 @@ _ids = itertools.count()
 _FLOATS = (np.float32, np.float64)
 
 
-def _as_array(value, dtype=None):
-    """numpy array from a Tensor, array, scalar or nested list; lists of Python floats become float32."""
+def as_array(value, dtype=None, name="input"):
+    """numpy array from a Tensor, array, scalar or nested list; lists of Python floats become float32.
+
+    A ragged nested list is a ``ValueError`` naming ``name`` (numpy's own message names nothing).
+    """
     if isinstance(value, Tensor):
         arr = value._value
     elif isinstance(value, np.ndarray):
         arr = value
     else:
-        arr = np.asarray(value)
+        try:
+            arr = np.asarray(value)
+        except ValueError as err:
+            raise ValueError(f"Invalid argument `{name}`: a nested list must be rectangular (every row the "
+                             f"same length), as an array is. ({err})") from None
+        if arr.dtype == object:
+            raise TypeError(f"Invalid argument `{name}`: must be numeric (an array, a number or a nested "
+                            f"list of numbers). Received: a value of type {type(value).__name__}")
         if dtype is None and arr.dtype == np.float64 and not isinstance(value, np.generic):
             arr = arr.astype(np.float32)
     if dtype is not None:
@@ -38,7 +48,7 @@ class Tensor:
     __array_priority__ = 100  # numpy defers `array + tensor` to Tensor.__radd__
 
     def __init__(self, value, dtype=None):
-        self._value = _as_array(value, dtype)
+        self._value = as_array(value, dtype)
         self._id = next(_ids)
 
     @classmethod
@@ -164,16 +174,16 @@ class Tensor:
 
     # comparisons are not differentiable: they return numpy bool arrays
     def __lt__(self, o):
-        return self._value < _as_array(o)
+        return self._value < as_array(o)
 
     def __le__(self, o):
-        return self._value <= _as_array(o)
+        return self._value <= as_array(o)
 
     def __gt__(self, o):
-        return self._value > _as_array(o)
+        return self._value > as_array(o)
 
     def __ge__(self, o):
-        return self._value >= _as_array(o)
+        return self._value >= as_array(o)
 
     def sum(self, axis=None, keepdims=False):
         from . import ops
@@ -218,7 +228,7 @@ class Variable(Tensor):
     def __init__(self, value, trainable=True, name=None, dtype=None):
         if isinstance(value, Tensor):
             value = value._value
-        arr = _as_array(value, dtype)
+        arr = as_array(value, dtype)
         super().__init__(np.array(arr, copy=True))
         self.trainable = bool(trainable)
         self.name = name
@@ -228,7 +238,7 @@ class Variable(Tensor):
         return self._value.copy()
 
     def assign(self, value):
-        new = _as_array(value, self.dtype)
+        new = as_array(value, self.dtype)
         if new.shape != self.shape:
             raise ValueError(
                 f"Cannot assign a value of shape {new.shape} to variable {self.name!r} of shape {self.shape}."
@@ -238,10 +248,10 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta):
-        return self.assign(self._value + _as_array(delta, self.dtype))
+        return self.assign(self._value + as_array(delta, self.dtype))
 
     def assign_sub(self, delta):
-        return self.assign(self._value - _as_array(delta, self.dtype))
+        return self.assign(self._value - as_array(delta, self.dtype))
 
     def value(self):
         return Tensor._wrap(self._value)
@@ -253,7 +263,7 @@ class Variable(Tensor):
 
 def constant(value, dtype=None):
     """A Tensor holding ``value`` (Python floats default to float32, like TensorFlow)."""
-    return Tensor(np.array(_as_array(value, dtype), copy=True))
+    return Tensor(np.array(as_array(value, dtype), copy=True))
 
 
 def convert(value, dtype=None):

@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 
 from .. import random as sl_random
-from ..nn._errors import arg_error
+from ..validation import arg_error
 from ..registry import Configurable, constructor_config
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn._errors import arg_error, check_number
+from ..validation import arg_error, check_number
 from .base import Initializer
 
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..nn._errors import check_number
+from ..validation import check_number
 from .base import Initializer
 
 

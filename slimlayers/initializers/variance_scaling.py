@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import math
 
-from ..nn._errors import arg_error, check_number
+from ..validation import arg_error, check_number
 from .base import Initializer, compute_fans
 from .distributions import truncated_normal
 

@@ -29,8 +29,8 @@ import re
 import numpy as np
 
 from ..autodiff import ops
-from ..autodiff.tensor import Tensor, Variable, _as_array
-from ..nn._errors import check_allocation
+from ..autodiff.tensor import Tensor, Variable, as_array
+from ..validation import check_allocation, layer_dtype
 from ..naming import unique_name
 
 
@@ -41,18 +41,6 @@ def default_name(class_name):
     """
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-def layer_dtype(dtype):
-    if dtype is None:
-        return np.dtype(np.float32)
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise ValueError(f"Invalid argument `dtype`: must be 'float32' or 'float64'. Received: dtype={dtype!r}")
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"Invalid argument `dtype`: must be 'float32' or 'float64'. Received: dtype={dtype!r}")
-    return dt
 
 
 class Layer:
@@ -163,7 +151,7 @@ class Layer:
     def _convert_one(self, x):
         if isinstance(x, Tensor):
             return x if x.dtype == self.dtype else ops.cast(x, self.dtype)
-        arr = _as_array(x)
+        arr = as_array(x)
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"Layer {self.name!r} expects numeric input; received dtype {arr.dtype}.")
         return Tensor(arr.astype(self.dtype, copy=False))

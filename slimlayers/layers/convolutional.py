@@ -14,8 +14,7 @@ Example:
 from __future__ import annotations
 
 from .. import activations, initializers, regularizers
-from ..nn._errors import arg_error, check_int
-from ..nn.arguments import int_tuple, keras_data_format, padding_mode
+from ..validation import arg_error, check_int, int_tuple, keras_data_format, padding_mode
 from ..nn.conv import conv2d_nhwc, conv2d_transpose_nhwc
 from ..nn.shapes import conv_output_length, conv_transpose_output_length, same_padding, transpose_crop
 from ._spatial import check_axis_size, check_rank, from_channels_last, join_shape, split_shape, to_channels_last

@@ -14,8 +14,7 @@ import numbers
 
 from .. import activations, initializers, regularizers
 from ..autodiff import ops
-from ..nn._errors import arg_error, check_int
-from ..nn.arguments import keras_data_format
+from ..validation import arg_error, check_int, keras_data_format
 from .base import Layer
 from .symbolic import SymbolicTensor
 

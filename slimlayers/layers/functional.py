@@ -27,7 +27,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..nn._errors import arg_error
+from ..validation import arg_error
 from ..scopes.variables import input_dtype, scoped_layer, variable_scope
 
 __all__ = ["conv2d", "conv2d_transpose", "dense"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numbers
 
 from ..autodiff import ops
-from ..nn._errors import arg_error
+from ..validation import arg_error
 from .base import Layer
 
 __all__ = ["Add", "Concatenate"]

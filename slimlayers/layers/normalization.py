@@ -18,7 +18,7 @@ from __future__ import annotations
 import numbers
 
 from .. import initializers, regularizers
-from ..nn._errors import arg_error
+from ..validation import arg_error
 from ..nn.normalization import batch_normalization, moments
 from .base import Layer
 

@@ -13,7 +13,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..nn.arguments import int_tuple, keras_data_format, padding_mode, to_tf_format
+from ..validation import int_tuple, keras_data_format, padding_mode, to_tf_format
 from ..nn.pooling import avg_pool2d, max_pool2d
 from ..nn.shapes import conv_output_length
 from ._spatial import check_rank, join_shape, split_shape

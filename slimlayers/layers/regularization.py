@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import random
 from ..nn.dropout import check_rate, dropout, noise_shape_for
-from ..nn._errors import arg_error
+from ..validation import arg_error
 from .base import Layer
 
 __all__ = ["Dropout"]

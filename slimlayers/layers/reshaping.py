@@ -10,8 +10,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..nn._errors import arg_error
-from ..nn.arguments import int_tuple, keras_data_format, to_tf_format
+from ..validation import arg_error, int_tuple, keras_data_format, to_tf_format
 from ..nn.resize import METHODS, resize
 from ._spatial import check_rank, join_shape, split_shape
 from .base import Layer

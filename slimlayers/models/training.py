@@ -26,7 +26,7 @@ from .. import random as sl_random
 from ..autodiff.tape import GradientTape, stop_recording
 from ..autodiff.tensor import Tensor
 from ..datasets import BatchIterator, _num_samples, _take
-from ..nn._errors import arg_error, check_int
+from ..validation import arg_error, check_int
 
 
 class _Plan:

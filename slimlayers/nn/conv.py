@@ -23,10 +23,9 @@ from .. import kernels
 from ..kernels import epilogue
 from ..autodiff import ops
 from ..autodiff.tape import needs_gradient, record, unbroadcast
-from ..autodiff.tensor import Tensor, _as_array
+from ..autodiff.tensor import Tensor, as_array
 from ._recycle import empty as recycled
-from ._errors import arg_error, check_allocation, check_int
-from .arguments import float_dtype, spatial_pair, tf_data_format, tf_padding
+from ..validation import arg_error, check_allocation, check_int, float_dtype, spatial_pair, tf_data_format, tf_padding
 from .shapes import effective_kernel, explicit_output_length, same_padding, transpose_crop, \
     transpose_output_range
 
@@ -104,7 +103,7 @@ def _empty(shape, dtype):
 
 # -- argument checks shared by the public ops ------------------------------
 def _rank4(name, value):
-    t = value if isinstance(value, Tensor) else Tensor(_as_array(value))
+    t = value if isinstance(value, Tensor) else Tensor(as_array(value, name=name))
     if t.ndim != 4:
         raise ValueError(f"Invalid argument `{name}`: must be a rank-4 tensor, not rank {t.ndim}. "
                          f"Received: {name} with shape {t.shape}")
@@ -250,8 +249,8 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
 
 def bias_add(value, bias, data_format=None, name=None):
     """``value + bias`` along the channel axis (last for NHWC / None, axis 1 for NC…)."""
-    x = value if isinstance(value, Tensor) else Tensor(_as_array(value))
-    b = bias if isinstance(bias, Tensor) else Tensor(_as_array(bias))
+    x = value if isinstance(value, Tensor) else Tensor(as_array(value, name="value"))
+    b = bias if isinstance(bias, Tensor) else Tensor(as_array(bias, name="bias"))
     if b.ndim != 1:
         raise ValueError(f"Invalid argument `bias`: must be 1-D. Received: bias with shape {b.shape}")
     if x.ndim < 2:

@@ -14,7 +14,7 @@ import numpy as np
 from .. import random
 from ..autodiff import ops
 from ..autodiff.tensor import convert
-from ._errors import arg_error
+from ..validation import arg_error
 
 __all__ = ["dropout"]
 

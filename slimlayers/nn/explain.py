@@ -15,8 +15,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 
-from ._errors import arg_error, check_int
-from .arguments import int_tuple, padding_mode
+from ..validation import arg_error, check_int, int_tuple, padding_mode
 from .shapes import (conv_output_length, conv_transpose_output_length, effective_kernel, transpose_crop,
                      transpose_output_range)
 

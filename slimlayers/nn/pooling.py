@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autodiff.tape import record
 from ..kernels import pooling as kernels
-from .arguments import float_dtype, padding_mode, spatial_pair, tf_data_format
+from ..validation import float_dtype, padding_mode, spatial_pair, tf_data_format
 from .conv import _empty, _from_nhwc, _rank4, _to_nhwc
 from .shapes import conv_output_length, same_padding
 

@@ -16,8 +16,7 @@ import numpy as np
 
 from ..autodiff.tape import record
 from ..kernels import upsampling as kernels
-from ._errors import arg_error, check_int
-from .arguments import float_dtype, tf_data_format
+from ..validation import arg_error, check_int, float_dtype, tf_data_format
 from .conv import _empty, _from_nhwc, _rank4, _to_nhwc
 
 __all__ = ["resize"]

@@ -11,8 +11,7 @@ Example:
 """
 from __future__ import annotations
 
-from ._errors import check_int
-from .arguments import padding_mode
+from ..validation import check_int, padding_mode
 
 __all__ = [
     "effective_kernel",

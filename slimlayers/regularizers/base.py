@@ -18,7 +18,7 @@ import numpy as np
 from ..autodiff import ops
 from ..activations.functions import float_tensor as _float_tensor
 from ..autodiff.tensor import Tensor
-from ..nn._errors import arg_error
+from ..validation import arg_error
 from ..registry import Configurable
 
 

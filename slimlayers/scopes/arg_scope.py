@@ -118,9 +118,9 @@ class ArgScope(Mapping):
 
 
 def arg_error(*args, **kwargs):
-    """``slimlayers.nn._errors.arg_error``, imported on first use: importing scopes stays stdlib-only
+    """``slimlayers.validation.arg_error``, imported on first use: importing scopes stays stdlib-only
     (``Layer.__init_subclass__`` imports it while the layers package is still loading)."""
-    from ..nn._errors import arg_error as make
+    from ..validation import arg_error as make
 
     return make(*args, **kwargs)
 

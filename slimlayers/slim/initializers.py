@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import initializers
 from ..initializers.variance_scaling import TRUNCATED_STD
-from ..nn._errors import arg_error
+from ..validation import arg_error
 
 __all__ = ["xavier_initializer", "xavier_initializer_conv2d", "variance_scaling_initializer"]
 

@@ -21,8 +21,7 @@ import numbers
 
 from .. import activations, initializers
 from ..activations import relu
-from ..nn._errors import arg_error
-from ..nn.arguments import int_tuple, padding_mode
+from ..validation import arg_error, int_tuple, padding_mode, slim_data_format
 from ..scopes.arg_scope import add_arg_scope
 from ..scopes.variables import input_dtype, scoped_layer, variable_scope, current_variable_scope
 from .initializers import xavier_initializer
@@ -36,15 +35,6 @@ _DEFAULT_BIASES = initializers.Zeros()
 
 
 # -- argument helpers -------------------------------------------------------------
-def _data_format(data_format):
-    """TF-Slim ``data_format`` → Keras: ``None``/``'NHWC'`` → channels_last, ``'NCHW'`` → channels_first."""
-    if data_format is None or data_format == "NHWC":
-        return "channels_last"
-    if data_format == "NCHW":
-        return "channels_first"
-    raise arg_error("data_format", "must be None, 'NHWC' or 'NCHW'", data_format)
-
-
 def _activation(fn, name="activation_fn"):
     """A callable, ``None`` (linear), or a name resolved in ``sl.nn`` first, then ``sl.activations``."""
     if fn is None or callable(fn):
@@ -80,7 +70,7 @@ def _conv_common(kind, inputs, num_outputs, kernel_size, stride, padding, data_f
                  biases_regularizer, reuse, trainable, scope, default_name):
     from .. import layers
 
-    fmt = _data_format(data_format)
+    fmt = slim_data_format(data_format)
     padding = padding_mode(padding)
     strides = int_tuple("stride", stride)
     rates = int_tuple("rate", rate)
@@ -233,8 +223,7 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
     """
     from .. import layers
 
-    if data_format not in ("NHWC", "NCHW", None):
-        raise arg_error("data_format", "must be 'NHWC' or 'NCHW'", data_format)
+    slim_data_format(data_format)
     inits = dict(param_initializers or {})
     regs = dict(param_regularizers or {})
     for name, given, allowed in (("param_initializers", inits, _BN_PARAMS),
@@ -266,12 +255,10 @@ def _path(name):
 def _pool(cls_name, inputs, kernel_size, stride, padding, data_format, scope, default_name):
     from .. import layers
 
-    if data_format not in ("NHWC", "NCHW"):
-        raise ValueError(f"Invalid argument `data_format`: has to be either 'NCHW' or 'NHWC'. "
-                         f"Received: data_format={data_format!r}")
+    data_format = slim_data_format(data_format, allow_none=False)
     layer = scoped_layer(getattr(layers, cls_name), _path(scope or default_name), None, None,
                          pool_size=int_tuple("kernel_size", kernel_size), strides=int_tuple("stride", stride),
-                         padding=padding_mode(padding), data_format=_data_format(data_format),
+                         padding=padding_mode(padding), data_format=data_format,
                          dtype=input_dtype(inputs))
     return layer(inputs)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numbers
 
 from .. import regularizers
-from ..nn._errors import arg_error
+from ..validation import arg_error
 
 __all__ = ["l1_regularizer", "l2_regularizer", "l1_l2_regularizer"]
 

@@ -1,21 +1,75 @@
-"""Argument normalisation, written once: int-vs-tuple sizes, padding spellings, data formats.
+"""Argument validation, written once: the one error format and one normaliser per argument kind.
 
-Both the tf.nn-style ops and the Keras/Slim-style layers call these, so a rule
-(and its error message) lives in exactly one place.
+The ground floor of the package: it imports only numpy, and every other
+package (kernels' callers, ops, layers, faces, models) checks its arguments
+here, so a rule and its message live in exactly one place.
 
 Example:
     >>> spatial_pair("strides", [1, 2, 3, 1], "NHWC")
     (2, 3)
     >>> tf_padding("same", "NHWC")
     'SAME'
+    >>> check_int("strides", 0, minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid argument `strides`: must be positive. Received: strides=0
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from ._errors import arg_error, check_int
+
+def arg_error(name, rule, value, cls=ValueError):
+    """``ValueError("Invalid argument `strides`: must be positive. Received: strides=0")``."""
+    return cls(f"Invalid argument `{name}`: {rule}. Received: {name}={value!r}")
+
+
+MAX_INT = 2**31 - 1  # kernel sizes, strides, dilations: larger is a mistake, and overflows int64 products
+
+
+def check_int(name, value, minimum=None, maximum=None):
+    """``value`` as a Python int; rejects bools, complex, non-integral or non-finite numbers, and values
+    outside ``[minimum, maximum]``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise arg_error(name, "must be an integer", value, TypeError)
+    if isinstance(value, numbers.Integral):
+        out = int(value)
+    else:
+        f = float(value)
+        if not math.isfinite(f) or f != int(f):
+            raise arg_error(name, "must be a finite integer", value)
+        out = int(f)
+    if minimum is not None and out < minimum:
+        rule = "must be positive" if minimum == 1 else f"must be >= {minimum}"
+        raise arg_error(name, rule, value)
+    if maximum is not None and out > maximum:
+        raise arg_error(name, f"must be at most {maximum}", value)
+    return out
+
+
+def check_number(name, value, minimum=None, strict=False):
+    """``value`` as a finite float; ``minimum`` bounds it (``strict``: exclusive)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise arg_error(name, "must be a finite number", value, TypeError if not isinstance(value, numbers.Real)
+                        else ValueError)
+    value = float(value)
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        raise arg_error(name, f"must be {'>' if strict else '>='} {minimum:g}", value)
+    return value
+
+
+MAX_ARRAY_BYTES = 8 << 30  # refuse arrays that cannot reasonably fit in memory, before allocating
+
+
+def check_allocation(what, shape, dtype):
+    """Fail fast, with a ValueError naming ``what``, instead of asking numpy for an impossible array."""
+    nbytes = math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ValueError(f"{what} of shape {tuple(shape)} would need {nbytes / 2**30:.1f} GiB, more than the "
+                         f"{MAX_ARRAY_BYTES / 2**30:.0f} GiB limit (slimlayers.validation.MAX_ARRAY_BYTES).")
 
 TF_FORMATS = ("NHWC", "NCHW")
 KERAS_FORMATS = ("channels_last", "channels_first")
@@ -36,16 +90,16 @@ def spatial_pair(name, value, data_format="NHWC", minimum=1):
     if value is None:
         return (1, 1)
     if isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)):
-        v = check_int(name, value, minimum)
+        v = check_int(name, value, minimum, MAX_INT)
         return (v, v)
     seq = _as_sequence(name, value)
     if len(seq) == 1:
-        v = check_int(name, seq[0], minimum)
+        v = check_int(name, seq[0], minimum, MAX_INT)
         return (v, v)
     if len(seq) == 2:
-        return tuple(check_int(name, v, minimum) for v in seq)
+        return tuple(check_int(name, v, minimum, MAX_INT) for v in seq)
     if len(seq) == 4:
-        vals = [check_int(name, v, minimum) for v in seq]
+        vals = [check_int(name, v, minimum, MAX_INT) for v in seq]
         outer = (0, 3) if data_format == "NHWC" else (0, 1)
         if any(vals[i] != 1 for i in outer):
             raise arg_error(name, f"batch and channel entries must be 1 ({data_format} order)", value)
@@ -57,12 +111,12 @@ def spatial_pair(name, value, data_format="NHWC", minimum=1):
 def int_tuple(name, value, n=2, minimum=1):
     """Keras ``standardize_tuple``: an int, or a tuple/list of exactly ``n`` ints >= ``minimum``."""
     if isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)):
-        v = check_int(name, value, minimum)
+        v = check_int(name, value, minimum, MAX_INT)
         return (v,) * n
     seq = _as_sequence(name, value)
     if len(seq) != n:
         raise arg_error(name, f"must be an int or a tuple of {n} integers", value)
-    return tuple(check_int(name, v, minimum) for v in seq)
+    return tuple(check_int(name, v, minimum, MAX_INT) for v in seq)
 
 
 def tf_data_format(data_format):
@@ -139,3 +193,27 @@ def float_dtype(name, *arrays):
         raise TypeError(f"Invalid dtypes for `{name}`: all operands must share one float dtype. "
                         f"Received: {names}")
     return dtypes.pop()
+
+
+def layer_dtype(dtype):
+    """A layer's dtype: ``None`` → float32; float32 or float64, any spelling numpy accepts."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.float32, np.float64):
+        raise arg_error("dtype", "must be 'float32' or 'float64'", dtype)
+    return dt
+
+
+def slim_data_format(data_format, allow_none=True):
+    """TF-Slim's ``data_format`` (``'NHWC'``, ``'NCHW'``; ``None`` = NHWC where Slim allows it) in Keras
+    spelling: ``'channels_last'`` / ``'channels_first'``."""
+    if data_format is None and allow_none:
+        return "channels_last"
+    if data_format not in TF_FORMATS:
+        rule = "must be None, 'NHWC' or 'NCHW'" if allow_none else "must be 'NHWC' or 'NCHW'"
+        raise arg_error("data_format", rule, data_format)
+    return "channels_last" if data_format == "NHWC" else "channels_first"
