@@ -11,7 +11,6 @@ import slimlayers as sl
 from gradcheck import check_gradients
 from naive import naive_conv2d, naive_conv2d_backprop_input
 from slimlayers.kernels import epilogue
-from slimlayers.nn.conv import conv2d_nhwc, conv2d_transpose_nhwc
 
 SPECIALS = np.array([np.nan, -0.0, 0.0, np.inf, -np.inf, 1.5, -2.5, 1e-30], np.float32)
 
@@ -42,6 +41,11 @@ def test_relu_grad_kernel_is_g_times_mask_bitwise():
     np.testing.assert_array_equal(out.view(np.int32), expected.view(np.int32))
 
 
+def _explicit(pads):
+    """tf.nn's explicit padding (NHWC) from ``((top, bottom), (left, right))``."""
+    return [[0, 0], list(pads[0]), list(pads[1]), [0, 0]]
+
+
 GEOMETRIES = [  # strides, pads ((top, bottom), (left, right)), dilations, groups
     ((1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     ((2, 1), ((0, 1), (2, 0)), (1, 2), 1),
@@ -58,9 +62,8 @@ def test_fused_conv_matches_naive(strides, pads, dilations, groups, relu):
     b = rng.standard_normal(6)
     ref = naive_conv2d(x, w, strides, pads, dilations, groups) + b
     ref = np.maximum(ref, 0) if relu else ref
-    pad_before = (pads[0][0], pads[1][0])
-    got = conv2d_nhwc(sl.constant(x), sl.constant(w), strides, pad_before, dilations, groups, ref.shape[1:3],
-                      sl.constant(b), relu)
+    got = sl.nn.fused_conv2d(sl.constant(x), sl.constant(w), sl.constant(b), sl.nn.relu if relu else None,
+                             strides, _explicit(pads), dilations, groups)
     np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12, atol=1e-12)
 
 
@@ -72,8 +75,11 @@ def test_fused_transposed_conv_matches_naive(strides, pads, dilations, groups):
     b = rng.standard_normal(4)
     out_hw = (8, 7)
     ref = np.maximum(naive_conv2d_backprop_input(x, w, out_hw, strides, pads, dilations, groups) + b, 0)
-    got = conv2d_transpose_nhwc(sl.constant(x), sl.constant(w), strides, (pads[0][0], pads[1][0]), dilations,
-                                groups, out_hw, sl.constant(b), True)
+    full = [(i - 1) * s + d * (k - 1) + 1 - sum(p) for i, s, d, k, p in zip(x.shape[1:3], strides, dilations,
+                                                                           w.shape[:2], pads)]
+    got = sl.nn.fused_conv2d_transpose(sl.constant(x), sl.constant(w), sl.constant(b), sl.nn.relu, strides,
+                                       _explicit(pads), output_padding=[o - f for o, f in zip(out_hw, full)],
+                                       dilations=dilations, groups=groups)
     np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12, atol=1e-12)
 
 
@@ -84,11 +90,11 @@ def test_fused_gradients_match_finite_differences(transposed, with_bias):
     x = rng.standard_normal((2, 5, 4, 3))
     w = rng.standard_normal((3, 3, 2, 3) if transposed else (3, 3, 3, 2))
     b = rng.standard_normal(2)
-    core = conv2d_transpose_nhwc if transposed else conv2d_nhwc
-    out_hw = (9, 7) if transposed else (3, 2)
+    op = sl.nn.fused_conv2d_transpose if transposed else sl.nn.fused_conv2d
+    pads = ((1, 1), (1, 1)) if transposed else ((1, 1), (1, 0))  # outputs (9, 7) and (3, 2)
 
     def fn(xv, wv, bv):
-        return core(xv, wv, (2, 2), (1, 1), (1, 1), 1, out_hw, bv if with_bias else None, True)
+        return op(xv, wv, bv if with_bias else None, sl.nn.relu, (2, 2), _explicit(pads))
 
     check_gradients(fn, x, w, b, rtol=1e-6, atol=1e-8)
 

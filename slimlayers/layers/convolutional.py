@@ -1,8 +1,9 @@
 """``Conv2D`` and ``Conv2DTranspose`` with Keras 3 semantics and defaults.
 
-Sizes come from ``slimlayers.nn.shapes`` and the arithmetic from the NHWC
-cores of ``slimlayers.nn.conv``; this module only normalises arguments,
-creates weights and wires ``conv → bias → activation`` (bias and relu fused into the conv).
+Sizes and argument rules come from ``slimlayers.nn.shapes``, the arithmetic
+from ``sl.nn.fused_conv2d`` / ``sl.nn.fused_conv2d_transpose`` (conv, bias and
+activation in one op); this module only normalises arguments, creates weights
+and checks its input against them.
 
 Example:
     >>> x = np.ones((1, 4, 4, 1), "float32")
@@ -14,10 +15,11 @@ Example:
 from __future__ import annotations
 
 from .. import activations, initializers, regularizers
-from ..validation import arg_error, check_int, int_tuple, keras_data_format, padding_mode
-from ..nn.conv import conv2d_nhwc, conv2d_transpose_nhwc
-from ..nn.shapes import conv_output_length, conv_transpose_output_length, same_padding, transpose_crop
-from ._spatial import check_axis_size, check_rank, from_channels_last, join_shape, split_shape, to_channels_last
+from ..nn.conv import fused_conv2d, fused_conv2d_transpose
+from ..nn.layout import join_shape, split_shape
+from ..nn.shapes import check_output_padding, check_strides_and_dilation, forward_geometry, transpose_geometry
+from ..validation import arg_error, check_int, int_tuple, keras_data_format, padding_mode, to_tf_format
+from ._spatial import check_axis_size, check_rank
 from .base import Layer
 
 __all__ = ["Conv2D", "Conv2DTranspose"]
@@ -43,10 +45,7 @@ class _Conv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError("Invalid arguments `strides` and `dilation_rate`: `strides > 1` is not supported "
-                             f"together with `dilation_rate > 1`. Received: strides={self.strides} and "
-                             f"dilation_rate={self.dilation_rate}")
+        check_strides_and_dilation(self.strides, self.dilation_rate)
         if self.filters % self.groups:
             raise arg_error("groups", f"must divide filters={self.filters} (the number of filters must be "
                             "evenly divisible by the number of groups)", self.groups)
@@ -73,37 +72,25 @@ class _Conv(Layer):
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
         self._built_channels = self._input_channels(input_shape)
+        self._output_size(split_shape(input_shape, self.data_format)[1:3])  # refuses an empty output now
         super().build(input_shape)
 
-    def _nhwc_input(self, inputs):
+    def call(self, inputs):
         check_rank(self, inputs.shape, 4)
         channel_axis = 3 if self.data_format == "channels_last" else 1
         check_axis_size(self, inputs.shape, channel_axis, self._built_channels)
-        return to_channels_last(inputs, self.data_format)
+        return self._op(inputs, self.kernel, self.bias if self.use_bias else None, self.activation,
+                        **self._op_arguments())
 
-    def _epilogue(self):
-        """(bias, relu) for the conv primitive to apply to its result in place (inputs are cast to
-        the layer's dtype, so the bias always has the result's dtype)."""
-        return (self.bias if self.use_bias else None), self.activation is activations.relu
-
-    def _finish(self, y, relu_applied):
-        """The activation, unless the conv primitive applied it, and back to data_format."""
-        if not relu_applied:
-            y = self.activation(y)
-        return from_channels_last(y, self.data_format)
+    def _op_arguments(self):
+        return dict(strides=self.strides, padding=self.padding.upper(), dilations=self.dilation_rate,
+                    groups=self.groups, data_format=to_tf_format(self.data_format))
 
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 4)
         n, h, w, _ = split_shape(input_shape, self.data_format)
-        oh, ow = (self._output_length(axis, size) for axis, size in enumerate((h, w)))
+        oh, ow = self._output_size((h, w))
         return join_shape(n, oh, ow, self.filters, self.data_format)
-
-    def _check_output(self, input_hw, output_hw):
-        if min(output_hw) <= 0:
-            raise ValueError(f"Computed output size would be zero or negative: {tuple(output_hw)} for layer "
-                             f"{self.name!r} (input spatial size {tuple(input_hw)}, kernel_size="
-                             f"{self.kernel_size}, strides={self.strides}, dilation_rate={self.dilation_rate}, "
-                             f"padding={self.padding!r}).")
 
 
 class Conv2D(_Conv):
@@ -142,23 +129,11 @@ class Conv2D(_Conv):
         channels = self._input_channels(input_shape)
         self._create_weights(input_shape, (*self.kernel_size, channels // self.groups, self.filters))
 
-    def _output_length(self, axis, length):
-        return conv_output_length(length, self.kernel_size[axis], self.padding, self.strides[axis],
-                                  self.dilation_rate[axis])
+    _op = staticmethod(fused_conv2d)
 
-    def call(self, inputs):
-        x = self._nhwc_input(inputs)
-        in_hw = x.shape[1:3]
-        out_hw = tuple(self._output_length(axis, i) for axis, i in enumerate(in_hw))
-        self._check_output(in_hw, out_hw)
-        pad_before = tuple(
-            same_padding(i, self.kernel_size[axis], self.strides[axis], self.dilation_rate[axis])[0]
-            if self.padding == "same" else 0
-            for axis, i in enumerate(in_hw))
-        bias, relu = self._epilogue()
-        y = conv2d_nhwc(x, self.kernel, self.strides, pad_before, self.dilation_rate, self.groups, out_hw,
-                        bias, relu)
-        return self._finish(y, relu)
+    def _output_size(self, input_hw):
+        return forward_geometry(input_hw, self.kernel_size, self.strides, self.dilation_rate, self.padding,
+                                context=f"layer {self.name!r}")[1]
 
 
 class Conv2DTranspose(_Conv):
@@ -221,34 +196,17 @@ class Conv2DTranspose(_Conv):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
                          use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
                          activity_regularizer, name, trainable, dtype)
-        self.output_padding = None
-        if output_padding is not None:
-            self.output_padding = int_tuple("output_padding", output_padding, minimum=0)
-            for axis, (op, s) in enumerate(zip(self.output_padding, self.strides)):
-                if op >= s:
-                    raise ValueError(
-                        "Invalid argument `output_padding`: must be strictly less than `strides` on every "
-                        f"axis. At dimension {axis}, output_padding is {op} but strides is {s}. "
-                        f"Received: output_padding={self.output_padding}, strides={self.strides}")
+        self.output_padding = check_output_padding(output_padding, self.strides)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self._create_weights(input_shape, (*self.kernel_size, self.filters // self.groups, channels))
 
-    def _output_length(self, axis, length):
-        op = None if self.output_padding is None else self.output_padding[axis]
-        return conv_transpose_output_length(length, self.kernel_size[axis], self.padding, self.strides[axis],
-                                            self.dilation_rate[axis], op)
+    _op = staticmethod(fused_conv2d_transpose)
 
-    def call(self, inputs):
-        x = self._nhwc_input(inputs)
-        in_hw = x.shape[1:3]
-        out_hw = tuple(self._output_length(axis, i) for axis, i in enumerate(in_hw))
-        self._check_output(in_hw, out_hw)
-        crop = tuple(transpose_crop(o, i, self.kernel_size[axis], self.strides[axis], self.padding,
-                                    self.dilation_rate[axis])
-                     for axis, (i, o) in enumerate(zip(in_hw, out_hw)))
-        bias, relu = self._epilogue()
-        y = conv2d_transpose_nhwc(x, self.kernel, self.strides, crop, self.dilation_rate, self.groups, out_hw,
-                                  bias, relu)
-        return self._finish(y, relu)
+    def _op_arguments(self):
+        return dict(super()._op_arguments(), output_padding=self.output_padding)
+
+    def _output_size(self, input_hw):
+        return transpose_geometry(input_hw, self.kernel_size, self.strides, self.dilation_rate, self.padding,
+                                  self.output_padding, context=f"layer {self.name!r}")[1]

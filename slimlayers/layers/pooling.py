@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from ..validation import int_tuple, keras_data_format, padding_mode, to_tf_format
 from ..nn.pooling import avg_pool2d, max_pool2d
-from ..nn.shapes import conv_output_length
-from ._spatial import check_rank, join_shape, split_shape
+from ..nn.shapes import forward_geometry
+from ..nn.layout import join_shape, split_shape
+from ._spatial import check_rank
 from .base import Layer
 
 __all__ = ["AveragePooling2D", "MaxPooling2D"]
@@ -32,11 +33,15 @@ class _Pooling2D(Layer):
         self.padding = padding_mode(padding)
         self.data_format = keras_data_format(data_format)
 
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)  # refuses an empty output, naming this layer
+        super().build(input_shape)
+
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 4)
         n, h, w, c = split_shape(input_shape, self.data_format)
-        oh, ow = (conv_output_length(size, k, self.padding, s)
-                  for size, k, s in zip((h, w), self.pool_size, self.strides))
+        oh, ow = forward_geometry((h, w), self.pool_size, self.strides, (1, 1), self.padding, what="window",
+                                  context=f"layer {self.name!r}")[1]
         return join_shape(n, oh, ow, c, self.data_format)
 
     def call(self, inputs):

@@ -1,5 +1,5 @@
 """tf.nn-style ops: convolutions, bias_add, activations, and the shape arithmetic behind them."""
-from .conv import bias_add, conv2d, conv2d_transpose
+from .conv import bias_add, conv2d, conv2d_transpose, fused_conv2d, fused_conv2d_transpose
 from .shapes import conv_output_length, conv_transpose_output_length
 from .dropout import dropout
 from .normalization import batch_normalization, moments
@@ -19,5 +19,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'slimlayers.nn' has no attribute {name!r}")
 
 
-__all__ = ["bias_add", "conv2d", "conv2d_transpose", "conv_output_length", "conv_transpose_output_length",
+__all__ = ["bias_add", "conv2d", "conv2d_transpose", "fused_conv2d", "fused_conv2d_transpose", "conv_output_length", "conv_transpose_output_length",
            "dropout", "batch_normalization", "moments", "max_pool2d", "avg_pool2d", "resize"]

@@ -20,32 +20,21 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..kernels import epilogue
+from ..activations.functions import relu
 from ..autodiff import ops
 from ..autodiff.tape import needs_gradient, record, unbroadcast
-from ..autodiff.tensor import Tensor, as_array
+from ..autodiff.tensor import Tensor
+from ..kernels import epilogue
+from ..validation import arg_error, check_int, float_dtype, int_tuple, spatial_pair, tf_data_format, tf_padding
 from ._recycle import empty as recycled
-from ..validation import arg_error, check_allocation, check_int, float_dtype, spatial_pair, tf_data_format, tf_padding
-from .shapes import effective_kernel, explicit_output_length, same_padding, transpose_crop, \
-    transpose_output_range
+from .layout import from_nhwc, to_nhwc
+from .operands import new_result, rank4, tensor
+from .shapes import forward_geometry, transpose_geometry, transpose_output_check
 
-# -- differentiable NHWC cores (no validation: callers validate) -------------
-def conv2d_nhwc(x, f, strides, pad_before, dilations, groups, out_hw, bias=None, relu=False):
-    """Forward conv of NHWC Tensors; ``out_hw`` fixes the output size (extra input rows are ignored).
-
-    ``bias`` (a Tensor of the output's dtype, one value per output channel) and ``relu`` are applied
-    to the result in the same primitive (a layer's epilogue: no extra arrays, one tape node).
-    """
-    return _adjoint_pair(x, f, (*out_hw, f.shape[3]), (*strides, *dilations, *pad_before, groups), False,
-                         bias, relu)
+__all__ = ["fused_conv2d", "fused_conv2d_transpose", "conv2d", "conv2d_transpose", "bias_add"]
 
 
-def conv2d_transpose_nhwc(x, f, strides, pad_before, dilations, groups, out_hw, bias=None, relu=False):
-    """Transposed conv of NHWC Tensors: the input gradient of ``conv2d_nhwc`` (filter ``[kh, kw, out/g, in]``)."""
-    return _adjoint_pair(x, f, (*out_hw, f.shape[2] * groups), (*strides, *dilations, *pad_before, groups), True,
-                         bias, relu)
-
-
+# -- the primitive: one kernel pair, both directions ----------------------------------
 def _adjoint_pair(x, f, out_hwc, geometry, transposed, bias=None, relu=False):
     """One primitive for both directions: the forward of each is the input gradient of the other.
 
@@ -58,7 +47,7 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed, bias=None, relu=False):
     if transposed:
         apply, adjoint = adjoint, apply
     shape = (xv.shape[0], *out_hwc)
-    out = _empty(shape, xv.dtype) if xv.size else np.zeros(shape, xv.dtype)
+    out = new_result(shape, xv.dtype) if xv.size else np.zeros(shape, xv.dtype)
     if out.size and xv.size:
         apply(xv, fv, out, *geometry)
     channels = out.reshape(-1, shape[3]) if out.size else None
@@ -96,69 +85,105 @@ def _relu_grad(g, y_channels):
     return masked
 
 
-def _empty(shape, dtype):
-    check_allocation("The result", shape, dtype)
-    return recycled(shape, dtype)
-
-
-# -- argument checks shared by the public ops ------------------------------
-def _rank4(name, value):
-    t = value if isinstance(value, Tensor) else Tensor(as_array(value, name=name))
-    if t.ndim != 4:
-        raise ValueError(f"Invalid argument `{name}`: must be a rank-4 tensor, not rank {t.ndim}. "
-                         f"Received: {name} with shape {t.shape}")
-    return t
-
-
-def _operands(input, filters):
-    x, f = _rank4("input", input), _rank4("filters", filters)
+# -- the fused ops every conv layer calls ----------------------------------------------
+def _conv_operands(input, filters, strides, padding, data_format, dilations):
+    """Every argument in canonical form, the operands as Tensors, and the input viewed as NHWC."""
+    df = tf_data_format(data_format)
+    x, f = rank4("input", input), rank4("filters", filters)
     float_dtype("input/filters", x._value, f._value)
     if 0 in f.shape[:2]:
         raise ValueError(f"Invalid argument `filters`: kernel height and width must be positive. "
                          f"Received: filters with shape {f.shape}")
-    return x, f
-
-
-def _normalize(input, filters, strides, padding, data_format, dilations):
-    """Every tf.nn argument in canonical form, plus the input viewed as NHWC."""
-    df = tf_data_format(data_format)
-    x, f = _operands(input, filters)
     strides = spatial_pair("strides", strides, df)
     dilations = spatial_pair("dilations", dilations, df)
     padding = tf_padding(padding, df)
-    return df, x, f, _to_nhwc(x, df), strides, padding, dilations
+    return df, x, f, to_nhwc(x, df), strides, padding, dilations
 
 
-def _to_nhwc(t, data_format):
-    return t if data_format == "NHWC" else ops.transpose(t, (0, 2, 3, 1))
+def _epilogue(bias, activation, channels, dtype):
+    """``(bias Tensor or None, fuse_relu, activation left to apply)`` for the primitive."""
+    if bias is not None:
+        bias = tensor("bias", bias)
+        if bias.shape != (channels,):
+            raise ValueError(f"Invalid argument `bias`: must have shape ({channels},), one value per output "
+                             f"channel. Received: bias with shape {bias.shape}")
+        if bias.dtype != dtype:
+            bias = ops.cast(bias, dtype)
+    if activation is not None and not callable(activation):
+        raise arg_error("activation", "must be a callable or None", activation, TypeError)
+    fuse_relu = activation is relu
+    return bias, fuse_relu, (None if fuse_relu else activation)
 
 
-def _from_nhwc(t, data_format):
-    return t if data_format == "NHWC" else ops.transpose(t, (0, 3, 1, 2))
+def _finish(y, activation, df):
+    return from_nhwc(y if activation is None else activation(y), df)
 
 
-def _forward_pads(size_hw, kernel_hw, strides, dilations, padding):
-    """Per-axis ``(before, after)`` padding of the forward conv, and its output size."""
-    pads, out = [], []
-    for axis in range(2):
-        i, k, s, d = size_hw[axis], kernel_hw[axis], strides[axis], dilations[axis]
-        if padding == "SAME":
-            pb, pa = same_padding(i, k, s, d)
-        elif padding == "VALID":
-            pb, pa = 0, 0
-        else:
-            pb, pa = padding[axis]
-        if i + pb + pa < effective_kernel(k, d):
-            name = ("height", "width")[axis]
-            raise ValueError(
-                f"Invalid convolution: the effective kernel {name} {effective_kernel(k, d)} (kernel {k}, "
-                f"dilation {d}) is larger than the padded input {name} {i + pb + pa} "
-                f"(input {i}, padding {pb}+{pa}); the output would be empty.")
-        pads.append((pb, pa))
-        out.append(explicit_output_length(i, k, pb, pa, s, d))
-    return pads, out
+def fused_conv2d(input, filters, bias=None, activation=None, strides=1, padding="VALID", dilations=1, groups=1,
+                 data_format="NHWC"):
+    """``activation(conv2d(input, filters) + bias)``: the convolution every conv layer computes.
+
+    Bias and ``sl.nn.relu`` are applied in place inside the conv primitive (one result array, one
+    tape node); any other activation runs after it. Arguments as ``sl.nn.conv2d``, plus:
+
+    Args:
+        bias: ``None`` or one value per output channel.
+        activation: ``None`` or a callable (``sl.nn.relu`` is fused).
+        groups: ``filters`` is ``[kh, kw, C / groups, out]``; ``out`` must be divisible by ``groups``.
+
+    Example:
+        >>> fused_conv2d(np.ones((1, 4, 4, 2), "float32"), np.ones((3, 3, 2, 5), "float32"),
+        ...              bias=np.zeros(5, "float32"), activation=sl.nn.relu, padding="SAME").shape
+        (1, 4, 4, 5)
+    """
+    df, x, f, xh, strides, padding, dilations = _conv_operands(input, filters, strides, padding, data_format,
+                                                               dilations)
+    groups = check_int("groups", groups, minimum=1)
+    cin, cout = xh.shape[3], f.shape[3]
+    if f.shape[2] * groups != cin or cout % groups:
+        raise ValueError(f"Invalid convolution: with groups={groups}, filters.shape[2] ({f.shape[2]}) times the "
+                         f"groups must equal the input channels ({cin}) and filters.shape[3] ({cout}) must be "
+                         f"divisible by the groups. Received: input shape {x.shape}, filters shape {f.shape}")
+    pads, out_hw = forward_geometry(xh.shape[1:3], f.shape[:2], strides, dilations, padding, context="conv2d")
+    bias, fuse_relu, after = _epilogue(bias, activation, cout, xh.dtype)
+    y = _adjoint_pair(xh, f, (*out_hw, cout), (*strides, *dilations, pads[0][0], pads[1][0], groups), False,
+                      bias, fuse_relu)
+    return _finish(y, after, df)
 
 
+def fused_conv2d_transpose(input, filters, bias=None, activation=None, strides=1, padding="VALID",
+                           output_padding=None, dilations=1, groups=1, data_format="NHWC"):
+    """``activation(conv2d_transpose(input, filters) + bias)`` with Keras' output sizes.
+
+    Output length per axis (``sl.nn.conv_transpose_output_length``): ``'VALID'`` ``(i-1)*s + max(dk, s)``,
+    ``'SAME'`` ``i*s``; with ``output_padding=op`` ``(i-1)*s + dk + op`` and ``(i-1)*s + dk % 2 + op``;
+    explicit pairs ``(i-1)*s + dk - before - after + op``. ``filters`` is ``[kh, kw, out / groups, in]``.
+    Bias and ``sl.nn.relu`` are fused as in ``fused_conv2d``.
+
+    Example:
+        >>> fused_conv2d_transpose(np.ones((1, 4, 4, 1), "float32"), np.ones((3, 3, 1, 1), "float32"),
+        ...                        strides=2).shape
+        (1, 9, 9, 1)
+    """
+    df, x, f, xh, strides, padding, dilations = _conv_operands(input, filters, strides, padding, data_format,
+                                                               dilations)
+    groups = check_int("groups", groups, minimum=1)
+    cin = xh.shape[3]
+    if f.shape[3] != cin or cin % groups:
+        raise ValueError(f"Invalid transposed convolution: filters.shape[3] ({f.shape[3]}) must equal the input "
+                         f"channels ({cin}), which must be divisible by groups={groups}. Received: input shape "
+                         f"{x.shape}, filters shape {f.shape}")
+    if output_padding is not None:
+        output_padding = int_tuple("output_padding", output_padding, minimum=0)
+    crop, out_hw = transpose_geometry(xh.shape[1:3], f.shape[:2], strides, dilations, padding, output_padding,
+                                      context="conv2d_transpose")
+    cout = f.shape[2] * groups
+    bias, fuse_relu, after = _epilogue(bias, activation, cout, xh.dtype)
+    y = _adjoint_pair(xh, f, (*out_hw, cout), (*strides, *dilations, *crop, groups), True, bias, fuse_relu)
+    return _finish(y, after, df)
+
+
+# -- tf.nn ----------------------------------------------------------------------------
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
     """2-D cross-correlation with ``tf.nn.conv2d`` semantics.
 
@@ -170,9 +195,8 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
 
     Output size per axis: SAME ``ceil(i/s)``, VALID ``floor((i - dk)/s) + 1``.
     """
-    df, x, f, xh, strides, padding, dilations = _normalize(input, filters, strides, padding, data_format,
-                                                           dilations)
-    cin, cg, cout = xh.shape[3], f.shape[2], f.shape[3]
+    x, f = rank4("input", input), rank4("filters", filters)
+    cin, cg, cout = x.shape[3 if tf_data_format(data_format) == "NHWC" else 1], f.shape[2], f.shape[3]
     if cg == 0 or cin % cg:
         raise ValueError(f"Invalid convolution: input channels ({cin}) must be a positive multiple of the "
                          f"filter's input depth filters.shape[2] ({cg}). Received: input shape {x.shape}, "
@@ -182,9 +206,8 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
         raise ValueError(f"Invalid convolution: output channels filters.shape[3] ({cout}) must be divisible "
                          f"by the number of groups ({groups} = {cin} input channels / {cg}). "
                          f"Received: filters shape {f.shape}")
-    pads, out_hw = _forward_pads(xh.shape[1:3], f.shape[:2], strides, dilations, padding)
-    y = conv2d_nhwc(xh, f, strides, (pads[0][0], pads[1][0]), dilations, groups, out_hw)
-    return _from_nhwc(y, df)
+    return fused_conv2d(x, f, strides=strides, padding=padding, dilations=dilations, groups=groups,
+                        data_format=data_format)
 
 
 def _output_shape(output_shape, n, channels, df):
@@ -224,33 +247,22 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     SAME ``[(i-1)s+1, i*s]``, VALID ``[(i-1)s+dk, (i-1)s+dk+s-1]``,
     explicit ``(pb, pa)``: ``[(i-1)s+dk-pb-pa, … + s-1]``.
     """
-    df, x, f, xh, strides, padding, dilations = _normalize(input, filters, strides, padding, data_format,
-                                                           dilations)
+    df, x, f, xh, strides, padding, dilations = _conv_operands(input, filters, strides, padding, data_format,
+                                                               dilations)
     if f.shape[3] != xh.shape[3]:
         raise ValueError(f"Invalid transposed convolution: filters.shape[3] ({f.shape[3]}) must equal the input "
                          f"channels ({xh.shape[3]}). Received: input shape {x.shape}, filters shape {f.shape}")
     out_hw = _output_shape(output_shape, xh.shape[0], f.shape[2], df)
-    pad_before = []
-    for axis in range(2):
-        i, k, s, d, o = xh.shape[1 + axis], f.shape[axis], strides[axis], dilations[axis], out_hw[axis]
-        mode = padding if isinstance(padding, str) else padding[axis]
-        lo, hi = transpose_output_range(i, k, s, mode.lower() if isinstance(mode, str) else mode, d)
-        if not lo <= o <= hi or o <= 0:
-            name = ("height", "width")[axis]
-            accepted = f"{lo}" if lo == hi else f"{lo}..{hi}"
-            raise ValueError(
-                f"Invalid argument `output_shape`: output {name} {o} cannot be produced from input {name} {i} "
-                f"(kernel {k}, stride {s}, dilation {d}, padding {mode}); accepted {name}: {accepted}. "
-                f"Received: output_shape={list(output_shape) if not isinstance(output_shape, np.ndarray) else output_shape.tolist()}")
-        pad_before.append(transpose_crop(o, i, k, s, mode, d))
-    y = conv2d_transpose_nhwc(xh, f, strides, tuple(pad_before), dilations, 1, out_hw)
-    return _from_nhwc(y, df)
+    received = output_shape.tolist() if isinstance(output_shape, np.ndarray) else list(output_shape)
+    crop = transpose_output_check(xh.shape[1:3], out_hw, f.shape[:2], strides, dilations, padding, received)
+    y = _adjoint_pair(xh, f, (*out_hw, f.shape[2]), (*strides, *dilations, *crop, 1), True)
+    return from_nhwc(y, df)
 
 
 def bias_add(value, bias, data_format=None, name=None):
     """``value + bias`` along the channel axis (last for NHWC / None, axis 1 for NC…)."""
-    x = value if isinstance(value, Tensor) else Tensor(as_array(value, name="value"))
-    b = bias if isinstance(bias, Tensor) else Tensor(as_array(bias, name="bias"))
+    x = tensor("value", value)
+    b = tensor("bias", bias)
     if b.ndim != 1:
         raise ValueError(f"Invalid argument `bias`: must be 1-D. Received: bias with shape {b.shape}")
     if x.ndim < 2:

@@ -16,8 +16,8 @@ import numbers
 from dataclasses import dataclass
 
 from ..validation import arg_error, check_int, int_tuple, padding_mode
-from .shapes import (conv_output_length, conv_transpose_output_length, effective_kernel, transpose_crop,
-                     transpose_output_range)
+from .shapes import (check_output_padding, check_strides_and_dilation, conv_output_length,
+                     conv_transpose_output_length, effective_kernel, transpose_crop, transpose_output_range)
 
 __all__ = ["ConvTransposeExplanation", "explain_conv_transpose"]
 
@@ -73,15 +73,6 @@ def _spatial(input_shape):
     return tuple(check_int("input_shape", v, minimum=1) for v in hw)
 
 
-def _validate_like_the_layer(kernel, strides, padding, output_padding, dilation):
-    # The Keras argument rules (output_padding < stride, no stride>1 with dilation>1)
-    # live in Conv2DTranspose; constructing one (no weights yet) applies them once.
-    from ..layers.convolutional import Conv2DTranspose
-
-    Conv2DTranspose(1, kernel, strides=strides, padding=padding, output_padding=output_padding,
-                    dilation_rate=dilation)
-
-
 def explain_conv_transpose(input_shape, kernel_size, strides, padding, output_padding=None, dilation=1):
     """Print (and return) why a Keras-style transposed conv produces its output size.
 
@@ -104,8 +95,8 @@ def explain_conv_transpose(input_shape, kernel_size, strides, padding, output_pa
     stride = int_tuple("strides", strides)
     dil = int_tuple("dilation", dilation)
     mode = padding_mode(padding)
-    ops = (None, None) if output_padding is None else int_tuple("output_padding", output_padding, minimum=0)
-    _validate_like_the_layer(kernel, stride, mode, output_padding, dil)
+    check_strides_and_dilation(stride, dil)  # worded as the layer words it
+    ops = check_output_padding(output_padding, stride) or (None, None)
 
     axes = []
     for name, i, k, s, d, op in zip(("height", "width"), hw, kernel, stride, dil, ops):

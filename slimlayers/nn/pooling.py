@@ -18,8 +18,9 @@ import numpy as np
 from ..autodiff.tape import record
 from ..kernels import pooling as kernels
 from ..validation import float_dtype, padding_mode, spatial_pair, tf_data_format
-from .conv import _empty, _from_nhwc, _rank4, _to_nhwc
-from .shapes import conv_output_length, same_padding
+from .layout import from_nhwc, to_nhwc
+from .operands import new_result, rank4
+from .shapes import forward_geometry
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
@@ -27,24 +28,15 @@ __all__ = ["max_pool2d", "avg_pool2d"]
 def _window(input, ksize, strides, padding, data_format):
     """Validated NHWC input and ``(kernel, strides, pad_before, out_hw)`` of the pooling windows."""
     df = tf_data_format(data_format)
-    x = _rank4("input", input)
+    x = rank4("input", input)
     float_dtype("input", x._value)
     ksize = spatial_pair("ksize", ksize, df)
     strides = spatial_pair("strides", strides, df)
-    mode = padding_mode(padding)
-    xh = _to_nhwc(x, df)
-    pad_before, out_hw = [], []
-    for axis in range(2):
-        i, k, s = xh.shape[1 + axis], ksize[axis], strides[axis]
-        o = conv_output_length(i, k, mode, s)
-        if o <= 0:
-            name = ("height", "width")[axis]
-            raise ValueError(f"Invalid pooling: the window {name} {k} is larger than the input {name} {i} "
-                             f"with padding 'VALID'; the output would be empty. Received: input shape "
-                             f"{x.shape}, ksize={ksize}")
-        pad_before.append(same_padding(i, k, s)[0] if mode == "same" else 0)
-        out_hw.append(o)
-    return df, xh, ksize, strides, tuple(pad_before), tuple(out_hw)
+    xh = to_nhwc(x, df)
+    pads, out_hw = forward_geometry(xh.shape[1:3], ksize, strides, (1, 1), padding_mode(padding), what="window",
+                                    context="pooling")
+    pad_before = (pads[0][0], pads[1][0])
+    return df, xh, ksize, strides, pad_before, out_hw
 
 
 def _pool(input, ksize, strides, padding, data_format, forward, backward):
@@ -56,7 +48,7 @@ def _pool(input, ksize, strides, padding, data_format, forward, backward):
     df, x, ksize, strides, pad_before, (oh, ow) = _window(input, ksize, strides, padding, data_format)
     geometry = (*ksize, *strides, *pad_before)
     xv = np.ascontiguousarray(x._value)
-    out = _empty((xv.shape[0], oh, ow, xv.shape[3]), xv.dtype)
+    out = new_result((xv.shape[0], oh, ow, xv.shape[3]), xv.dtype)
     state = forward(xv, out, *geometry) if out.size else None
 
     def vjp(g):
@@ -65,7 +57,7 @@ def _pool(input, ksize, strides, padding, data_format, forward, backward):
             backward(np.ascontiguousarray(g, dtype=xv.dtype), gx, state, *geometry)
         return (gx,)
 
-    return _from_nhwc(record(out, (x,), vjp), df)
+    return from_nhwc(record(out, (x,), vjp), df)
 
 
 def _max_forward(x, out, *geometry):

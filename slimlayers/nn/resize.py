@@ -17,7 +17,8 @@ import numpy as np
 from ..autodiff.tape import record
 from ..kernels import upsampling as kernels
 from ..validation import arg_error, check_int, float_dtype, tf_data_format
-from .conv import _empty, _from_nhwc, _rank4, _to_nhwc
+from .layout import from_nhwc, to_nhwc
+from .operands import new_result, rank4
 
 __all__ = ["resize"]
 
@@ -50,19 +51,19 @@ def resize(images, size, method="bilinear", data_format="NHWC", name=None):
         method: ``"nearest"`` or ``"bilinear"``.
     """
     df = tf_data_format(data_format)
-    x = _rank4("images", images)
+    x = rank4("images", images)
     float_dtype("images", x._value)
     if method not in METHODS:
         raise arg_error("method", f"must be one of {METHODS}", method)
     if not isinstance(size, (list, tuple, np.ndarray)) or len(size) != 2:
         raise arg_error("size", "must be a pair of positive ints (height, width)", size, TypeError)
     oh, ow = (check_int("size", v, 1) for v in size)
-    xh = _to_nhwc(x, df)
+    xh = to_nhwc(x, df)
     xv = np.ascontiguousarray(xh._value)
     n, h, w, c = xv.shape
     if 0 in (h, w):
         raise arg_error("images", "must have positive height and width", xv.shape)
-    out = _empty((n, oh, ow, c), xv.dtype)
+    out = new_result((n, oh, ow, c), xv.dtype)
     if method == "nearest":
         tables = (_nearest_table(h, oh), _nearest_table(w, ow))
         forward, backward = kernels.nearest_forward, kernels.nearest_backward
@@ -78,4 +79,4 @@ def resize(images, size, method="bilinear", data_format="NHWC", name=None):
             backward(np.ascontiguousarray(g, dtype=xv.dtype), gx, *tables)
         return (gx,)
 
-    return _from_nhwc(record(out, (xh,), vjp), df)
+    return from_nhwc(record(out, (xh,), vjp), df)

@@ -1,7 +1,12 @@
-"""Convolution shape arithmetic: the one place every size rule lives.
+"""Convolution shape arithmetic: the one place every geometric rule lives.
 
-Pure functions of integers; no numpy arrays, no layers. One axis at a time,
-with ``dk = dilation * (kernel - 1) + 1`` the effective (dilated) kernel.
+Pure functions of integers; no numpy arrays, no layers. The per-axis formulas
+work one axis at a time, with ``dk = dilation * (kernel - 1) + 1`` the
+effective (dilated) kernel; the ``*_geometry`` functions apply them to both
+spatial axes and enforce the rules every op and layer shares (an output size
+must be positive; ``output_padding < stride``; no stride > 1 with dilation > 1
+in the Keras/Slim faces). ``sl.nn`` ops, layers, Slim, pooling and
+``explain_conv_transpose`` all call these.
 
 Example:
     >>> conv_transpose_output_length(4, 3, "valid", 2)
@@ -11,7 +16,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..validation import check_int, padding_mode
+from ..validation import arg_error, check_int, int_tuple, padding_mode
 
 __all__ = [
     "effective_kernel",
@@ -21,7 +26,13 @@ __all__ = [
     "explicit_output_length",
     "transpose_output_range",
     "transpose_crop",
+    "forward_geometry",
+    "transpose_geometry",
+    "check_strides_and_dilation",
+    "check_output_padding",
 ]
+
+_AXES = ("height", "width")
 
 
 def effective_kernel(kernel, dilation=1):
@@ -115,3 +126,132 @@ def transpose_crop(output_length, input_length, kernel, stride, padding, dilatio
         total = max((input_length - 1) * stride + effective_kernel(kernel, dilation) - output_length, 0)
         return total // 2
     return padding[0]
+
+
+# -- rules on whole argument sets -------------------------------------------------------------
+def check_strides_and_dilation(strides, dilations, names=("strides", "dilation_rate")):
+    """Keras' and TF-Slim's rule: a stride > 1 together with a dilation > 1 is refused.
+
+    ``names`` are the two arguments as the caller's API spells them (``("stride", "rate")`` for Slim).
+    """
+    if max(strides) > 1 and max(dilations) > 1:
+        s, d = names
+        raise ValueError(f"Invalid arguments `{s}` and `{d}`: `{s} > 1` is not supported together with "
+                         f"`{d} > 1`. Received: {s}={tuple(strides)} and {d}={tuple(dilations)}")
+
+
+def check_output_padding(output_padding, strides):
+    """``None``, or ``output_padding`` as a pair of ints, each ``>= 0`` and strictly below its axis' stride."""
+    if output_padding is None:
+        return None
+    output_padding = int_tuple("output_padding", output_padding, minimum=0)
+    for axis, (op, s) in enumerate(zip(output_padding, strides)):
+        if op >= s:
+            raise ValueError(
+                "Invalid argument `output_padding`: must be strictly less than `strides` on every axis. "
+                f"At dimension {axis}, output_padding is {op} but strides is {s}. "
+                f"Received: output_padding={output_padding}, strides={tuple(strides)}")
+    return output_padding
+
+
+def _empty_output(axis, size, kernel, dilation, pads, output, what, context):
+    pb, pa = pads
+    name = _AXES[axis]
+    where = f" in {context}" if context else ""
+    return ValueError(
+        f"Computed output size would be zero or negative{where}: output {name} {output}. The {what} {name} "
+        f"{effective_kernel(kernel, dilation)} (kernel {kernel}, dilation {dilation}) is larger than the "
+        f"padded input {name} {size + pb + pa} (input {size}, padding {pb}+{pa}).")
+
+
+def forward_geometry(input_hw, kernel_hw, strides, dilations, padding, what="kernel", context=""):
+    """Per-axis ``(before, after)`` padding and output size of a forward convolution or pooling window.
+
+    ``padding`` is ``"same"``/``"valid"`` (any case) or explicit ``((top, bottom), (left, right))``.
+    Unknown sizes (``None``) give ``None`` outputs (symbolic shapes). An output size ``<= 0`` is a
+    ``ValueError`` naming the axis and the sizes (``context`` says where: a layer, an op).
+
+    Example:
+        >>> forward_geometry((5, 6), (3, 3), (2, 2), (1, 1), "same")
+        (((1, 1), (0, 1)), (3, 3))
+    """
+    pads, out = [], []
+    for axis in range(2):
+        i, k, s, d = input_hw[axis], kernel_hw[axis], strides[axis], dilations[axis]
+        if isinstance(padding, str):
+            mode = padding_mode(padding)
+            if i is None:
+                pads.append(None)
+                out.append(None)
+                continue
+            pair = same_padding(i, k, s, d) if mode == "same" else (0, 0)
+        else:
+            pair = tuple(padding[axis])
+            if i is None:
+                pads.append(pair)
+                out.append(None)
+                continue
+        o = explicit_output_length(i, k, pair[0], pair[1], s, d)
+        if o <= 0:
+            raise _empty_output(axis, i, k, d, pair, o, what, context)
+        pads.append(pair)
+        out.append(o)
+    return tuple(pads), tuple(out)
+
+
+def transpose_geometry(input_hw, kernel_hw, strides, dilations, padding, output_padding=None, context=""):
+    """Output size and start crop, per axis, of a transposed convolution (Keras' size rules).
+
+    ``padding`` is ``"same"``/``"valid"`` (any case; sizes from ``conv_transpose_output_length``) or
+    explicit ``((top, bottom), (left, right))``: the forward conv's padding, cropped from the full
+    result, ``o = (i-1)*s + dk - before - after + output_padding``. Returns ``(crop_before, out_hw)``;
+    unknown sizes give ``None``; an output size ``<= 0`` is a ``ValueError``.
+
+    Example:
+        >>> transpose_geometry((4, 4), (3, 3), (2, 2), (1, 1), "same")
+        ((0, 0), (8, 8))
+    """
+    ops = output_padding or (None, None)
+    crops, out = [], []
+    for axis in range(2):
+        i, k, s, d, op = input_hw[axis], kernel_hw[axis], strides[axis], dilations[axis], ops[axis]
+        if i is None:
+            crops.append(None)
+            out.append(None)
+            continue
+        if isinstance(padding, str):
+            o = conv_transpose_output_length(i, k, padding, s, d, op)
+            crop = transpose_crop(o, i, k, s, padding, d) if o > 0 else 0
+        else:
+            before, after = padding[axis]
+            o = (i - 1) * s + effective_kernel(k, d) - before - after + (op or 0)
+            crop = before
+        if o <= 0:
+            where = f" in {context}" if context else ""
+            raise ValueError(f"Computed output size would be zero or negative{where}: output {_AXES[axis]} {o} "
+                             f"from input {_AXES[axis]} {i} (kernel {k}, stride {s}, dilation {d}, padding "
+                             f"{padding if isinstance(padding, str) else padding[axis]}).")
+        crops.append(crop)
+        out.append(o)
+    return tuple(crops), tuple(out)
+
+
+def transpose_output_check(input_hw, output_hw, kernel_hw, strides, dilations, padding, received):
+    """tf.nn's rule for a requested ``output_shape``: each size must map back to the input.
+
+    Returns the start crop per axis; a size outside ``transpose_output_range`` is a ``ValueError``
+    naming the accepted sizes. ``padding``: ``"SAME"``/``"VALID"`` or explicit pairs.
+    """
+    crops = []
+    for axis in range(2):
+        i, k, s, d, o = input_hw[axis], kernel_hw[axis], strides[axis], dilations[axis], output_hw[axis]
+        mode = padding.lower() if isinstance(padding, str) else padding[axis]
+        lo, hi = transpose_output_range(i, k, s, mode, d)
+        if not lo <= o <= hi or o <= 0:
+            name = _AXES[axis]
+            accepted = f"{lo}" if lo == hi else f"{lo}..{hi}"
+            raise arg_error("output_shape", f"output {name} {o} cannot be produced from input {name} {i} "
+                            f"(kernel {k}, stride {s}, dilation {d}, padding {mode}); accepted {name}: "
+                            f"{accepted}", received)
+        crops.append(transpose_crop(o, i, k, s, mode, d))
+    return tuple(crops)
