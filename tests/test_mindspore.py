@@ -148,20 +148,13 @@ def _positive_output(transposed, kw, shape):
     return all((hw[a] + sum(pads[a]) - _dk(k[a], d[a])) // s[a] + 1 >= 1 for a in range(2))
 
 
+@pytest.mark.parametrize("transposed", [False, True], ids=["Conv2d", "Conv2dTranspose"])
 @settings(max_examples=60, deadline=None)
-@given(configs(transposed=False), st.integers(0, 2**31))
-def test_conv2d_matches_the_naive_reference(config, seed):
-    kw, shape = config
-    assume(_positive_output(False, kw, shape))
-    _check_against_reference(False, kw, shape, seed)
-
-
-@settings(max_examples=60, deadline=None)
-@given(configs(transposed=True), st.integers(0, 2**31))
-def test_conv2d_transpose_matches_the_naive_reference(config, seed):
-    kw, shape = config
-    assume(_positive_output(True, kw, shape))
-    _check_against_reference(True, kw, shape, seed)
+@given(data=st.data(), seed=st.integers(0, 2**31))
+def test_layers_match_the_naive_reference(transposed, data, seed):
+    kw, shape = data.draw(configs(transposed))
+    assume(_positive_output(transposed, kw, shape))
+    _check_against_reference(transposed, kw, shape, seed)
 
 
 # the corners the strategy may miss, every time: asymmetric padding, output_padding >= stride with a larger

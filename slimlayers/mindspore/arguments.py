@@ -65,8 +65,8 @@ def output_padding(value):
 
 
 def output_padding_pair(value, mode):
-    """``output_padding`` as a pair; non-zero only with ``pad_mode="pad"``."""
-    pair = int_tuple("output_padding", value, n=2, minimum=None)
+    """A normalised ``output_padding`` as a pair; non-zero only with ``pad_mode="pad"``."""
+    pair = (value, value) if _is_int(value) else value
     if mode != "pad" and any(pair):
         raise arg_error("output_padding", "must be 0 or (0, 0) unless pad_mode='pad'", value)
     return pair
