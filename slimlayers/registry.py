@@ -79,6 +79,10 @@ class Registry:
         """Every registered name, sorted."""
         return sorted(self._table)
 
+    def name_of(self, obj):
+        """The name ``serialize`` writes for a registered class or function; ``None`` if unregistered."""
+        return self._canonical.get(id(obj))
+
     # -- lookup ---------------------------------------------------------
     def lookup(self, name):
         """The object registered as ``name``; unknown names raise ValueError with close matches."""

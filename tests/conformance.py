@@ -1,9 +1,10 @@
-"""Load the recorded TensorFlow/Keras/Slim conformance cases and compare with their tolerance rule.
+"""Load recorded conformance cases and compare with their tolerance rule.
 
-Where the case files are looked for, first hit wins:
-``$SLIMLAYERS_CONFORMANCE``, ``<repo>/tests/data/conformance``,
-``<repo>/../shared/conformance`` (CI: a fresh clone with shared/ beside it),
-``/work/shared/conformance``. The format is described in that directory's README.
+Two sets share the format: ``"conformance"`` (TensorFlow/Keras/Slim) and
+``"conformance-mindspore"`` (the MindSpore face). Where a set's files are looked
+for, first hit wins: ``$SLIMLAYERS_CONFORMANCE`` (``$SLIMLAYERS_CONFORMANCE_MINDSPORE``),
+``<repo>/tests/data/<set>``, ``<repo>/../shared/<set>`` (CI: a fresh clone with
+shared/ beside it), ``/work/shared/<set>``. Each set's README describes it.
 
 Example:
     cases = load_cases("activation")
@@ -20,23 +21,27 @@ from pathlib import Path
 import numpy as np
 
 _REPO = Path(__file__).resolve().parent.parent
+TF_SET = "conformance"
+MINDSPORE_SET = "conformance-mindspore"
 
 
-def conformance_dir():
-    """The first existing directory holding ``cases.json`` and ``arrays.npz``, or None."""
-    candidates = [os.environ.get("SLIMLAYERS_CONFORMANCE"), _REPO / "tests" / "data" / "conformance",
-                  _REPO.parent / "shared" / "conformance", "/work/shared/conformance"]
+def conformance_dir(name=TF_SET):
+    """The first existing directory holding ``cases.json`` and ``arrays.npz`` of set ``name``, or None."""
+    env = "SLIMLAYERS_" + name.upper().replace("-", "_")
+    candidates = [os.environ.get(env), _REPO / "tests" / "data" / name, _REPO.parent / "shared" / name,
+                  Path("/work/shared") / name]
     for c in candidates:
         if c and (Path(c) / "cases.json").is_file() and (Path(c) / "arrays.npz").is_file():
             return Path(c)
     return None
 
 
-@functools.lru_cache(maxsize=1)
-def _load_all():
-    root = conformance_dir()
+@functools.lru_cache(maxsize=None)
+def _load_all(name):
+    root = conformance_dir(name)
     if root is None:
-        raise FileNotFoundError("conformance cases not found: set SLIMLAYERS_CONFORMANCE to the directory "
+        env = "SLIMLAYERS_" + name.upper().replace("-", "_")
+        raise FileNotFoundError(f"conformance cases {name!r} not found: set {env} to the directory "
                                 "holding cases.json and arrays.npz")
     cases = json.loads((root / "cases.json").read_text())
     with np.load(root / "arrays.npz") as npz:
@@ -44,13 +49,14 @@ def _load_all():
     return cases, arrays
 
 
-def load_cases(family_prefix):
-    """``[(case, {array name: ndarray}), ...]`` for every case whose family starts with ``family_prefix``."""
-    cases, arrays = _load_all()
+def load_cases(family_prefix, name=TF_SET):
+    """``[(case, {array name: ndarray}), ...]`` for every case of set ``name`` whose family starts with
+    ``family_prefix``."""
+    cases, arrays = _load_all(name)
     out = []
     for case in cases:
         if case["family"].startswith(family_prefix):
-            out.append((case, {name: arrays[f"{case['id']}/{name}"] for name in case.get("arrays", [])}))
+            out.append((case, {n: arrays[f"{case['id']}/{n}"] for n in case.get("arrays", [])}))
     return out
 
 
@@ -72,3 +78,29 @@ def assert_close(got, expected, tol, check_dtype=True, name="output"):
         i = np.unravel_index(int(np.argmax(err - lim)), err.shape) if err.ndim else ()
         raise AssertionError(f"{name}: {int(bad.sum())}/{bad.size} elements out of tolerance "
                              f"(rtol={rtol:g}, atol={atol:g}); worst at {i}: got {g64[i]!r}, expected {e64[i]!r}")
+
+
+def assert_sample_matches(values, expect, name="values"):
+    """The MindSpore set's statistical test of initial values (its README, ``mindspore.init``).
+
+    ``expect["dist"]`` is ``"constant"`` (every value equals ``float32(value)``), ``"uniform"``
+    (within ``bound``, reaching ``±reach*bound``) or ``"normal"`` (max |v| in ``[reach, cap]`` std);
+    mean and std within ``mean_atol`` / ``std_rtol``; ``bound`` caps |v| when given.
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if expect["dist"] == "constant":
+        c = float(np.float32(expect["value"]))
+        assert np.all(v == c), f"{name}: {int(np.sum(v != c))}/{v.size} values differ from the constant {c!r}"
+        return
+    mean, std, amax = float(v.mean()), float(v.std()), float(np.abs(v).max())
+    assert abs(mean - expect["mean"]) <= expect["mean_atol"], f"{name}: mean {mean:.4g}"
+    assert abs(std / expect["std"] - 1.0) <= expect["std_rtol"], \
+        f"{name}: std {std:.5g}, expected {expect['std']:.5g} ({expect['formula']})"
+    if "bound" in expect:
+        assert amax <= expect["bound"] * (1 + 1e-6), f"{name}: max |value| {amax:.5g} > bound {expect['bound']:.5g}"
+    if expect["dist"] == "uniform":
+        reach = expect["reach"] * expect["bound"]
+        assert v.max() >= reach and v.min() <= -reach, f"{name}: values span [{v.min():.5g}, {v.max():.5g}]"
+    else:
+        assert expect["reach"] * expect["std"] <= amax <= expect["cap"] * expect["std"], \
+            f"{name}: max |value| {amax:.5g} = {amax / expect['std']:.2f} std"

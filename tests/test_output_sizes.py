@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import slimlayers as sl
+from slimlayers.nn.shapes import check_output_padding, zero_padded_transpose_geometry
 
 L = sl.layers
 
@@ -63,3 +64,44 @@ def test_unknown_sizes_stay_unknown_and_one_by_one_outputs_pass():
     assert L.Conv2D(1, 3).compute_output_shape((None, 3, 3, 1)) == (None, 1, 1, 1)
     assert L.MaxPooling2D(3).compute_output_shape((None, 3, 7, 1)) == (None, 1, 2, 1)
     assert L.Conv2DTranspose(1, 2, strides=2, padding="same").compute_output_shape((None, 1, 1, 1)) == (None, 2, 2, 1)
+
+
+# -- the PyTorch/MindSpore output_padding rule and MindSpore's appended-zeros sizes ----------------------------
+def test_output_padding_bound_is_max_of_stride_and_dilation_when_dilations_are_given():
+    assert check_output_padding((1, 0), (1, 1), dilations=(2, 1)) == (1, 0)
+    assert check_output_padding((2, 1), (3, 1), dilations=(1, 2)) == (2, 1)
+    with pytest.raises(ValueError, match=r"less than max\(stride, dilation\).*dimension 1, output_padding is 1 but "
+                                         r"max\(stride, dilation\) is 1"):
+        check_output_padding(1, (1, 1), dilations=(2, 1))
+    with pytest.raises(ValueError, match="strictly less than `strides`"):  # Keras' rule is unchanged
+        check_output_padding((1, 0), (1, 1))
+    with pytest.raises(ValueError, match="must be >= 0"):
+        check_output_padding((0, -1), (2, 2), dilations=(1, 1))
+
+
+def test_zero_padded_transpose_sizes_allow_an_empty_convolution_but_not_an_empty_result():
+    # width: (4-1)*2 + 3 - 1 - 1 = 7 conv columns, + 1 appended; height: (1-1)*1 + 1 - 0 - 0 = 1, + 1
+    assert zero_padded_transpose_geometry((1, 4), (1, 3), (1, 2), (1, 1), ((0, 0), (1, 1)), (1, 1)) == \
+        ((1, 7), (2, 8))
+    # height: the transposed conv is empty ((1-1)*1 + 1 - 1 - 0 = 0): only the appended zero row remains
+    assert zero_padded_transpose_geometry((1, 4), (1, 3), (1, 2), (4, 1), ((1, 0), (0, 0)), (1, 0)) == \
+        ((0, 9), (1, 9))
+    assert zero_padded_transpose_geometry((None, 4), (1, 3), (1, 2), (1, 1), "same", (0, 0)) == ((None, 8), (None, 8))
+    with pytest.raises(ValueError, match="zero in layer 'x': output height 0"):
+        zero_padded_transpose_geometry((1, 4), (1, 3), (1, 2), (4, 1), ((1, 0), (0, 0)), (0, 0), context="layer 'x'")
+    with pytest.raises(ValueError, match="negative: output height -1"):
+        zero_padded_transpose_geometry((1, 4), (1, 3), (1, 2), (4, 1), ((2, 0), (0, 0)), (2, 0))
+
+
+def test_fused_transpose_returns_an_empty_result_with_zero_gradients_only_when_asked():
+    x = sl.Variable(np.ones((1, 3, 1, 1), "float32"))
+    w = sl.Variable(np.ones((1, 1, 1, 1), "float32"))
+    b = sl.Variable(np.ones(1, "float32"))
+    pads = [[0, 0], [0, 0], [1, 0], [0, 0]]  # width (1-1)*1 + 1 - 1 = 0
+    with pytest.raises(ValueError, match="zero or negative"):
+        sl.nn.fused_conv2d_transpose(x, w, b, padding=pads)
+    with sl.GradientTape() as tape:
+        y = sl.nn.fused_conv2d_transpose(x, w, b, padding=pads, allow_empty=True)
+    assert y.shape == (1, 3, 0, 1)
+    gx, gw, gb = tape.gradient(y, [x, w, b])
+    assert gx.shape == (1, 3, 1, 1) and not gx.any() and not gw.any() and not gb.any()

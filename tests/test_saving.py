@@ -167,3 +167,16 @@ def test_killed_save_leaves_previous_file_loadable(tmp_path):
     fresh = sl.models.Sequential([Input((64,)), Dense(256), Dense(64)])
     for a, b in zip(model.get_weights(), fresh.get_weights()):
         np.testing.assert_array_equal(a, b)  # the first save, intact
+
+
+def test_config_class_names_resolve_only_in_the_layer_catalog():
+    from slimlayers.layers.catalog import LAYER_CLASSES, layer_class_name
+    from slimlayers.models.config import deserialize_layer
+
+    assert LAYER_CLASSES.lookup("Conv2DTranspose") is Conv2DTranspose
+    assert layer_class_name(Conv2DTranspose) == "Conv2DTranspose"
+    assert layer_class_name(type("MyLayer", (sl.layers.Layer,), {})) == "MyLayer"  # custom: its own name
+    # neither a foreign package nor a non-layer name gets imported or resolved
+    for name in ("os>system", "numpy>ndarray", "SymbolicTensor", "conv2d", "Input"):
+        with pytest.raises(ValueError, match="Unknown layer class"):
+            deserialize_layer({"class_name": name, "config": {}})

@@ -34,13 +34,14 @@ def slim_model(x, reuse=None):
 
 
 def _keras_run(layers, x):
+    """Output and gradients of sum(y²) through ``layers`` (plain functions in between are fine)."""
     with sl.GradientTape() as tape:
         tape.watch(x)
         y = x
         for layer in layers:
             y = layer(y)
         loss = (y * y).sum()
-    variables = [w for layer in layers for w in layer.trainable_weights]
+    variables = [w for layer in layers for w in getattr(layer, "trainable_weights", [])]
     return y, tape.gradient(loss, [x] + variables)
 
 
@@ -75,6 +76,33 @@ def test_three_styles_are_bitwise_identical(dtype):
             assert np.array_equal(np.asarray(a), np.asarray(b)), model.__name__
 
 
+def mindspore_model(dtype="float32"):
+    """keras_model in MindSpore's vocabulary: NCHW, has_bias, pad_mode, activations outside the convs."""
+    ms = sl.mindspore
+    return [ms.Conv2d(3, 4, 3, stride=2, has_bias=True, dtype=dtype), sl.nn.relu,
+            ms.Conv2d(4, 6, 3, has_bias=True, dtype=dtype), sl.nn.relu,
+            ms.Conv2dTranspose(6, 4, 3, stride=2, pad_mode="valid", has_bias=True, dtype=dtype), sl.nn.relu,
+            ms.Conv2dTranspose(4, 2, 2, has_bias=True, dtype=dtype)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_mindspore_face_gives_the_same_numbers(dtype):
+    sl.set_seed(5)
+    x = sl.constant(np.random.default_rng(5).standard_normal((2, 7, 7, 3)).astype(dtype))
+    layers = keras_model(dtype)
+    y_k, g_k = _keras_run(layers, x)
+    steps = mindspore_model(dtype)
+    convs = [step for step in steps if isinstance(step, sl.layers.Layer)]
+    for conv, keras_layer in zip(convs, layers):  # Keras [kh, kw, a, b] -> MindSpore (b, a, kh, kw)
+        conv.set_weights([w.transpose(3, 2, 0, 1) if w.ndim == 4 else w for w in keras_layer.get_weights()])
+    y, g = _keras_run(steps, sl.constant(np.asarray(x).transpose(0, 3, 1, 2)))
+    assert np.array_equal(np.asarray(y).transpose(0, 2, 3, 1), np.asarray(y_k))
+    assert np.array_equal(g[0].transpose(0, 2, 3, 1), g_k[0])
+    for a, b in zip(g[1:], g_k[1:]):
+        assert a.dtype == np.dtype(dtype)
+        assert np.array_equal(a.transpose(2, 3, 1, 0) if a.ndim == 4 else a, b)
+
+
 def test_comparison_can_fail_different_weights_differ():
     sl.set_seed(4)
     x = sl.constant(np.random.default_rng(4).standard_normal((1, 7, 7, 3)).astype("float32"))
@@ -99,5 +127,6 @@ def test_slim_defaults_differ_from_tf_layers_defaults():
 def test_example_script_reports_agreement(capsys, load_example):
     load_example("three_styles").main()
     out = capsys.readouterr().out
-    assert out.count("bitwise identical") == 2 and "DIFFER" not in out
+    assert out.count("bitwise identical") == 3 and "DIFFER" not in out
+    assert "mindspore vs keras: outputs" in out
     assert "scope (examples/three_styles.py:" in out

@@ -7,6 +7,7 @@ Example:
     (None, 16, 16, 4)
 """
 from .base import Layer
+from .catalog import register_layer
 from .convolutional import Conv2D, Conv2DTranspose
 from .core import Activation, Dense, Flatten, Input, InputLayer, LeakyReLU, Reshape
 from .merging import Add, Concatenate
@@ -21,3 +22,7 @@ from .functional import conv2d, conv2d_transpose, dense  # tf.layers-style funct
 __all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
            "Conv2DTranspose", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU",
            "MaxPooling2D", "Reshape", "SymbolicTensor", "UpSampling2D", "conv2d", "conv2d_transpose", "dense"]
+
+for _cls in (globals()[_name] for _name in __all__):  # what a saved model config may name
+    if isinstance(_cls, type) and issubclass(_cls, Layer):
+        register_layer(_cls)

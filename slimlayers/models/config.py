@@ -1,8 +1,10 @@
 """Layer and model configs as ``{"class_name", "config"}`` dicts, and back.
 
-Class names resolve only to slimlayers' own layers and models (or classes the
-caller passes in ``custom_objects``): a config can never make the loader
-import or run anything else.
+Class names resolve only to slimlayers' own layers (the ``sl.layers.catalog``
+registry, where face packages such as ``sl.mindspore`` add theirs) and models, or
+to classes the caller passes in ``custom_objects``: a config can never make the
+loader import or run anything else (a ``"<package>>Name"`` class name imports at
+most that slimlayers subpackage).
 
 Example:
     >>> cfg = serialize_layer(sl.layers.Dense(3, name="d"))
@@ -13,15 +15,17 @@ Example:
 """
 from __future__ import annotations
 
-from ..layers.base import Layer
+import importlib
+
+from ..layers.catalog import LAYER_CLASSES, layer_class_name
 
 
 def serialize_layer(layer):
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    return {"class_name": layer_class_name(type(layer)), "config": layer.get_config()}
 
 
 def _layer_class(class_name, custom_objects):
-    from .. import layers
+    from .. import _SUBMODULES
     from .functional import Functional
     from .model import Model
     from .sequential import Sequential
@@ -31,11 +35,14 @@ def _layer_class(class_name, custom_objects):
     own = {"Sequential": Sequential, "Functional": Functional, "Model": Model}
     if class_name in own:
         return own[class_name]
-    cls = getattr(layers, class_name, None) if class_name in getattr(layers, "__all__", ()) else None
-    if isinstance(cls, type) and issubclass(cls, Layer):
-        return cls
-    raise ValueError(f"Unknown layer class {class_name!r} in a model config: not a slimlayers layer. "
-                     f"Pass custom_objects={{{class_name!r}: YourLayer}} for your own layers.")
+    package = class_name.partition(">")[0] if isinstance(class_name, str) and ">" in class_name else None
+    if package in _SUBMODULES:  # a face ("mindspore>Conv2d") registers its layers when first imported
+        importlib.import_module(f"slimlayers.{package}")
+    try:
+        return LAYER_CLASSES.lookup(class_name)
+    except ValueError:
+        raise ValueError(f"Unknown layer class {class_name!r} in a model config: not a slimlayers layer. "
+                         f"Pass custom_objects={{{class_name!r}: YourLayer}} for your own layers.") from None
 
 
 def deserialize_layer(config, custom_objects=None):

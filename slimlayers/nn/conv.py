@@ -152,13 +152,14 @@ def fused_conv2d(input, filters, bias=None, activation=None, strides=1, padding=
 
 
 def fused_conv2d_transpose(input, filters, bias=None, activation=None, strides=1, padding="VALID",
-                           output_padding=None, dilations=1, groups=1, data_format="NHWC"):
+                           output_padding=None, dilations=1, groups=1, data_format="NHWC", allow_empty=False):
     """``activation(conv2d_transpose(input, filters) + bias)`` with Keras' output sizes.
 
     Output length per axis (``sl.nn.conv_transpose_output_length``): ``'VALID'`` ``(i-1)*s + max(dk, s)``,
     ``'SAME'`` ``i*s``; with ``output_padding=op`` ``(i-1)*s + dk + op`` and ``(i-1)*s + dk % 2 + op``;
     explicit pairs ``(i-1)*s + dk - before - after + op``. ``filters`` is ``[kh, kw, out / groups, in]``.
-    Bias and ``sl.nn.relu`` are fused as in ``fused_conv2d``.
+    Bias and ``sl.nn.relu`` are fused as in ``fused_conv2d``. An output size of 0 is refused unless
+    ``allow_empty`` (then the result is empty, with zero gradients: MindSpore appends zeros to it).
 
     Example:
         >>> fused_conv2d_transpose(np.ones((1, 4, 4, 1), "float32"), np.ones((3, 3, 1, 1), "float32"),
@@ -176,7 +177,7 @@ def fused_conv2d_transpose(input, filters, bias=None, activation=None, strides=1
     if output_padding is not None:
         output_padding = int_tuple("output_padding", output_padding, minimum=0)
     crop, out_hw = transpose_geometry(xh.shape[1:3], f.shape[:2], strides, dilations, padding, output_padding,
-                                      context="conv2d_transpose")
+                                      context="conv2d_transpose", allow_empty=allow_empty)
     cout = f.shape[2] * groups
     bias, fuse_relu, after = _epilogue(bias, activation, cout, xh.dtype)
     y = _adjoint_pair(xh, f, (*out_hw, cout), (*strides, *dilations, *crop, groups), True, bias, fuse_relu)

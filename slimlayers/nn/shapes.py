@@ -4,8 +4,9 @@ Pure functions of integers; no numpy arrays, no layers. The per-axis formulas
 work one axis at a time, with ``dk = dilation * (kernel - 1) + 1`` the
 effective (dilated) kernel; the ``*_geometry`` functions apply them to both
 spatial axes and enforce the rules every op and layer shares (an output size
-must be positive; ``output_padding < stride``; no stride > 1 with dilation > 1
-in the Keras/Slim faces). ``sl.nn`` ops, layers, Slim, pooling and
+must be positive; ``output_padding < stride``, or ``< max(stride, dilation)`` in
+the PyTorch/MindSpore rule; no stride > 1 with dilation > 1 in the Keras/Slim
+faces). ``sl.nn`` ops, layers, Slim, pooling, the MindSpore face and
 ``explain_conv_transpose`` all call these.
 
 Example:
@@ -28,6 +29,7 @@ __all__ = [
     "transpose_crop",
     "forward_geometry",
     "transpose_geometry",
+    "zero_padded_transpose_geometry",
     "check_strides_and_dilation",
     "check_output_padding",
 ]
@@ -140,17 +142,32 @@ def check_strides_and_dilation(strides, dilations, names=("strides", "dilation_r
                          f"`{d} > 1`. Received: {s}={tuple(strides)} and {d}={tuple(dilations)}")
 
 
-def check_output_padding(output_padding, strides):
-    """``None``, or ``output_padding`` as a pair of ints, each ``>= 0`` and strictly below its axis' stride."""
+def check_output_padding(output_padding, strides, dilations=None):
+    """``None``, or ``output_padding`` as a pair of ints, each ``>= 0`` and strictly below its axis' bound.
+
+    The bound is the stride (Keras' rule) or, when ``dilations`` are given, ``max(stride, dilation)``
+    (PyTorch's and MindSpore's rule: a dilated kernel's full result already reaches that far).
+
+    Example:
+        >>> check_output_padding(1, (1, 2), dilations=(2, 1))
+        (1, 1)
+    """
     if output_padding is None:
         return None
     output_padding = int_tuple("output_padding", output_padding, minimum=0)
-    for axis, (op, s) in enumerate(zip(output_padding, strides)):
-        if op >= s:
+    if dilations is None:
+        bounds, rule, name = tuple(strides), "`strides`", "strides"
+        received = f"strides={tuple(strides)}"
+    else:
+        bounds = tuple(max(s, d) for s, d in zip(strides, dilations))
+        rule = name = "max(stride, dilation)"
+        received = f"stride={tuple(strides)}, dilation={tuple(dilations)}"
+    for axis, (op, bound) in enumerate(zip(output_padding, bounds)):
+        if op >= bound:
             raise ValueError(
-                "Invalid argument `output_padding`: must be strictly less than `strides` on every axis. "
-                f"At dimension {axis}, output_padding is {op} but strides is {s}. "
-                f"Received: output_padding={output_padding}, strides={tuple(strides)}")
+                f"Invalid argument `output_padding`: must be strictly less than {rule} on every axis. "
+                f"At dimension {axis}, output_padding is {op} but {name} is {bound}. "
+                f"Received: output_padding={output_padding}, {received}")
     return output_padding
 
 
@@ -199,13 +216,15 @@ def forward_geometry(input_hw, kernel_hw, strides, dilations, padding, what="ker
     return tuple(pads), tuple(out)
 
 
-def transpose_geometry(input_hw, kernel_hw, strides, dilations, padding, output_padding=None, context=""):
+def transpose_geometry(input_hw, kernel_hw, strides, dilations, padding, output_padding=None, context="",
+                       allow_empty=False):
     """Output size and start crop, per axis, of a transposed convolution (Keras' size rules).
 
     ``padding`` is ``"same"``/``"valid"`` (any case; sizes from ``conv_transpose_output_length``) or
     explicit ``((top, bottom), (left, right))``: the forward conv's padding, cropped from the full
     result, ``o = (i-1)*s + dk - before - after + output_padding``. Returns ``(crop_before, out_hw)``;
-    unknown sizes give ``None``; an output size ``<= 0`` is a ``ValueError``.
+    unknown sizes give ``None``; an output size ``< 0`` is a ``ValueError``, and so is ``0`` unless
+    ``allow_empty``.
 
     Example:
         >>> transpose_geometry((4, 4), (3, 3), (2, 2), (1, 1), "same")
@@ -226,14 +245,38 @@ def transpose_geometry(input_hw, kernel_hw, strides, dilations, padding, output_
             before, after = padding[axis]
             o = (i - 1) * s + effective_kernel(k, d) - before - after + (op or 0)
             crop = before
-        if o <= 0:
+        if o < 0 or (o == 0 and not allow_empty):
             where = f" in {context}" if context else ""
-            raise ValueError(f"Computed output size would be zero or negative{where}: output {_AXES[axis]} {o} "
-                             f"from input {_AXES[axis]} {i} (kernel {k}, stride {s}, dilation {d}, padding "
-                             f"{padding if isinstance(padding, str) else padding[axis]}).")
+            raise ValueError(f"Computed output size would be {'zero or ' if not allow_empty else ''}negative{where}: "
+                             f"output {_AXES[axis]} {o} from input {_AXES[axis]} {i} (kernel {k}, stride {s}, "
+                             f"dilation {d}, padding {padding if isinstance(padding, str) else padding[axis]}).")
         crops.append(crop)
         out.append(o)
     return tuple(crops), tuple(out)
+
+
+def zero_padded_transpose_geometry(input_hw, kernel_hw, strides, dilations, padding, output_padding, context=""):
+    """MindSpore's ``Conv2dTranspose`` sizes: the transposed conv, then ``output_padding`` zero rows/columns.
+
+    The transposed conv (``transpose_geometry`` without output_padding) may be empty on an axis but
+    never negative; ``(bottom, right) = output_padding`` zeros are then appended, and that result must
+    not be empty. Returns ``(conv_hw, out_hw)``; unknown sizes give ``None``.
+
+    Example:
+        >>> zero_padded_transpose_geometry((1, 4), (1, 3), (1, 2), (4, 1), ((0, 0), (1, 1)), (1, 1))
+        ((1, 7), (2, 8))
+        >>> zero_padded_transpose_geometry((1, 4), (1, 3), (1, 2), (4, 1), ((1, 0), (1, 1)), (1, 0))[1]
+        (1, 7)
+    """
+    conv_hw = transpose_geometry(input_hw, kernel_hw, strides, dilations, padding, context=context,
+                                 allow_empty=True)[1]
+    out_hw = tuple(None if o is None else o + extra for o, extra in zip(conv_hw, output_padding))
+    for axis, o in enumerate(out_hw):
+        if o == 0:
+            where = f" in {context}" if context else ""
+            raise ValueError(f"Computed output size would be zero{where}: output {_AXES[axis]} 0 (the transposed "
+                             f"convolution is empty on that axis and output_padding adds nothing).")
+    return conv_hw, out_hw
 
 
 def transpose_output_check(input_hw, output_hw, kernel_hw, strides, dilations, padding, received):
