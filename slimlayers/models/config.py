@@ -13,7 +13,9 @@ Example:
 """
 from __future__ import annotations
 
+from .. import layers
 from ..layers.base import Layer
+from .classes import is_model, model_class
 
 
 def serialize_layer(layer):
@@ -21,16 +23,11 @@ def serialize_layer(layer):
 
 
 def _layer_class(class_name, custom_objects):
-    from .. import layers
-    from .functional import Functional
-    from .model import Model
-    from .sequential import Sequential
-
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
-    own = {"Sequential": Sequential, "Functional": Functional, "Model": Model}
-    if class_name in own:
-        return own[class_name]
+    model_cls = model_class(class_name)  # Model, Functional, Sequential (registered where they are defined)
+    if model_cls is not None:
+        return model_cls
     cls = getattr(layers, class_name, None) if class_name in getattr(layers, "__all__", ()) else None
     if isinstance(cls, type) and issubclass(cls, Layer):
         return cls
@@ -55,9 +52,7 @@ def serialize_model(model):
 
 
 def deserialize_model(config, custom_objects=None):
-    from .model import Model
-
     model = deserialize_layer(config, custom_objects)
-    if not isinstance(model, Model):
+    if not is_model(model):
         raise ValueError(f"The config describes a {type(model).__name__}, not a model.")
     return model
