@@ -29,6 +29,4 @@ def layer_weights(layer):
 
 def short_name(layer, var):
     """``var``'s name without the ``layer.name/`` prefix (``dense/kernel`` → ``kernel``)."""
-    prefix = f"{layer.name}/"
-    name = var.name or "weight"
-    return name[len(prefix):] if name.startswith(prefix) else name
+    return (var.name or "weight").removeprefix(f"{layer.name}/")
