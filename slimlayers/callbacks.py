@@ -163,6 +163,14 @@ class Progbar:
         return " ".join(p for p in (count, bar, timing) if p) + (f" - {metrics}" if metrics else "")
 
 
+def verbose_progbar(target, verbose, stream=None):
+    """The ``Progbar`` of Keras' ``verbose`` levels: 1 redraws live (on a terminal), 2 prints only the final line."""
+    bar = Progbar(target, stream=stream)
+    if verbose == 2:
+        bar.dynamic = False
+    return bar
+
+
 class ProgbarLogger(Callback):
     """What ``fit(verbose=1)`` shows (a live bar per epoch) and ``verbose=2`` (one line per epoch)."""
 
@@ -177,9 +185,7 @@ class ProgbarLogger(Callback):
         if self.verbose:
             out = self.stream if self.stream is not None else sys.stdout
             out.write(f"Epoch {epoch + 1}/{epochs}\n")
-        self._bar = Progbar(self.params.get("steps"), stream=self.stream)
-        if self.verbose == 2:
-            self._bar.dynamic = False
+        self._bar = verbose_progbar(self.params.get("steps"), self.verbose, stream=self.stream)
 
     def on_train_batch_end(self, batch, logs=None):
         if self.verbose == 1:
@@ -399,5 +405,5 @@ class LambdaCallback(Callback):
                 setattr(self, name, fn)
 
 
-__all__ = ["Callback", "CallbackList", "History", "Progbar", "ProgbarLogger", "EarlyStopping",
+__all__ = ["Callback", "CallbackList", "History", "Progbar", "ProgbarLogger", "EarlyStopping", "verbose_progbar",
            "ModelCheckpoint", "CSVLogger", "LambdaCallback"]

@@ -39,15 +39,27 @@ def _prepare(y_true, y_pred):
         y_pred = ops.cast(y_pred, np.float32)
     t = as_array(y_true).astype(y_pred.dtype, copy=False)
     if t.shape != y_pred.shape:
-        # Keras squeezes or expands a trailing axis of size 1 (``(batch,)`` labels vs ``(batch, 1)``).
-        if t.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1 and t.shape == y_pred.shape[:-1]:
-            t = t[..., None]
-        elif t.ndim == y_pred.ndim + 1 and t.shape[-1] == 1 and t.shape[:-1] == y_pred.shape:
-            t = t[..., 0]
-        else:
+        matched = match_label_rank(t, y_pred)
+        if matched.shape != y_pred.shape:
             raise ValueError(f"y_true and y_pred must have the same shape; received y_true.shape={t.shape}, "
                              f"y_pred.shape={y_pred.shape}.")
+        t = matched
     return t, y_pred
+
+
+def match_label_rank(y_true, y_pred):
+    """``y_true`` with a trailing axis of size 1 added or removed to match ``y_pred``'s rank, as Keras does
+    (``(batch,)`` labels for ``(batch, 1)`` outputs and vice versa); otherwise ``y_true`` unchanged.
+
+    Example:
+        >>> match_label_rank(np.zeros(4), np.zeros((4, 1))).shape
+        (4, 1)
+    """
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        return y_true[..., None]
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        return y_true[..., 0]
+    return y_true
 
 
 def _per_sample(pred, value, grad_of_pred):
@@ -59,25 +71,47 @@ def _eps(dtype):
     return dtype.type(EPSILON)
 
 
+# -- error formulas, shared with sl.metrics (plain numpy) --------------------------
+def squared_error(y_true, y_pred, dtype):
+    """``(mean((y_pred - y_true)**2, axis=-1), y_pred - y_true)``: per-sample values and the difference.
+
+    ``y_pred`` is taken in ``dtype`` and numpy promotes ``y_true`` to it: the
+    loss computes in its prediction's float dtype, the metric in float64. A 0-d
+    input has no axis to average: its value is ``diff**2``.
+
+    Example:
+        >>> squared_error(np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]]), np.float64)[0]
+        array([0.5])
+    """
+    diff = y_pred.astype(dtype, copy=False) - y_true
+    return (np.mean(diff * diff, axis=-1) if diff.ndim else diff * diff), diff
+
+
+def absolute_error(y_true, y_pred, dtype):
+    """``(mean(|y_pred - y_true|, axis=-1), y_pred - y_true)``, computed as ``squared_error`` is."""
+    diff = y_pred.astype(dtype, copy=False) - y_true
+    return (np.mean(np.abs(diff), axis=-1) if diff.ndim else np.abs(diff)), diff
+
+
 # -- loss functions (one value per sample) -------------------------------------
 def mean_squared_error(y_true, y_pred):
     """``mean((y_pred - y_true)**2, axis=-1)``."""
     t, p = _prepare(y_true, y_pred)
-    diff = p._value - t
-    n = p.dtype.type(max(p.shape[-1], 1)) if p.ndim else p.dtype.type(1)
+    values, diff = squared_error(t, p._value, p.dtype)
     if p.ndim == 0:
-        return record(diff * diff, (p,), lambda g: (g * 2 * diff,))
-    return _per_sample(p, np.mean(diff * diff, axis=-1), (2 / n) * diff)
+        return record(values, (p,), lambda g: (g * 2 * diff,))
+    n = p.dtype.type(max(p.shape[-1], 1))
+    return _per_sample(p, values, (2 / n) * diff)
 
 
 def mean_absolute_error(y_true, y_pred):
     """``mean(|y_pred - y_true|, axis=-1)``."""
     t, p = _prepare(y_true, y_pred)
-    diff = p._value - t
+    values, diff = absolute_error(t, p._value, p.dtype)
     if p.ndim == 0:
-        return record(np.abs(diff), (p,), lambda g: (g * np.sign(diff),))
+        return record(values, (p,), lambda g: (g * np.sign(diff),))
     n = p.dtype.type(max(p.shape[-1], 1))
-    return _per_sample(p, np.mean(np.abs(diff), axis=-1), np.sign(diff) / n)
+    return _per_sample(p, values, np.sign(diff) / n)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
@@ -319,4 +353,4 @@ __all__ = ["Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error",
            "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "mse", "mae", "get", "serialize", "deserialize",
-           "reduce_values"]
+           "reduce_values", "squared_error", "absolute_error", "match_label_rank"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autodiff.tensor import as_array
+from .losses import absolute_error, match_label_rank, squared_error
 from .validation import arg_error
 from .registry import Registry, snake_case
 
@@ -30,27 +31,18 @@ def _arrays(y_true, y_pred):
     return np.asarray(as_array(y_true)), np.asarray(as_array(y_pred))
 
 
-def _match_rank(t, p):
-    """Squeeze or expand a trailing axis of size 1 so ``t`` and ``p`` have the same rank (as Keras)."""
-    if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
-        return t[..., None]
-    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
-        return t[..., 0]
-    return t
-
-
 # -- functions (one value per sample) -------------------------------------
 def accuracy(y_true, y_pred):
     """``mean(y_true == y_pred, axis=-1)`` (exact equality)."""
     t, p = _arrays(y_true, y_pred)
-    t = _match_rank(t, p)
+    t = match_label_rank(t, p)
     return np.mean(t == p, axis=-1, dtype=np.float64)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """``mean(y_true == (y_pred > threshold), axis=-1)``."""
     t, p = _arrays(y_true, y_pred)
-    t = _match_rank(t, p)
+    t = match_label_rank(t, p)
     return np.mean(t == (p > threshold), axis=-1, dtype=np.float64)
 
 
@@ -69,17 +61,15 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 
 def mean_squared_error(y_true, y_pred):
-    """``mean((y_pred - y_true)**2, axis=-1)``."""
+    """``mean((y_pred - y_true)**2, axis=-1)``: the loss's formula, computed in float64."""
     t, p = _arrays(y_true, y_pred)
-    t = _match_rank(t, p)
-    return np.mean(np.square(p.astype(np.float64) - t), axis=-1)
+    return squared_error(match_label_rank(t, p), p, np.float64)[0]
 
 
 def mean_absolute_error(y_true, y_pred):
-    """``mean(|y_pred - y_true|, axis=-1)``."""
+    """``mean(|y_pred - y_true|, axis=-1)``: the loss's formula, computed in float64."""
     t, p = _arrays(y_true, y_pred)
-    t = _match_rank(t, p)
-    return np.mean(np.abs(p.astype(np.float64) - t), axis=-1)
+    return absolute_error(match_label_rank(t, p), p, np.float64)[0]
 
 
 # -- stateful metrics -------------------------------------------------------

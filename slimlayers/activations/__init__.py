@@ -1,9 +1,11 @@
-"""Activation functions (Keras 3 semantics), also reachable as ``sl.nn.<name>``.
+"""The Keras-style registry of activation functions: names, ``get``, ``serialize``, ``deserialize``.
 
-``get`` accepts ``None`` (→ ``linear``), a name, a ``{"class_name": name}``
-dict or any callable. ``"swish"`` resolves to ``silu`` and ``"hard_swish"``
-to ``hard_silu`` (same functions, as Keras 3); ``serialize`` gives the
-function's name.
+The functions are defined once, in ``slimlayers/nn/activations.py``; this
+package names them for layer arguments and configs, and re-exports the same
+objects (``sl.activations.relu is sl.nn.relu``). ``get`` accepts ``None``
+(→ ``linear``), a name, a ``{"class_name": name}`` dict or any callable.
+``"swish"`` resolves to ``silu`` and ``"hard_swish"`` to ``hard_silu`` (same
+functions, as Keras 3); ``serialize`` gives the function's name.
 
 Example:
     >>> import slimlayers as sl
@@ -14,9 +16,9 @@ Example:
 """
 from __future__ import annotations
 
+from ..nn.activations import (elu, exponential, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, linear,
+                              mish, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish, tanh)
 from ..registry import Registry
-from .functions import (elu, exponential, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, linear, mish,
-                        relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish, tanh)
 
 REGISTRY = Registry("activation", default=linear)
 for _fn in (relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, tanh, softplus, softsign,

@@ -2,6 +2,7 @@
 
 Every function accepts Tensors, Variables, numpy arrays, scalars or nested
 lists and returns a Tensor. Gradients are plain numpy arrays (first order).
+Activations (relu, sigmoid, tanh, …) are defined once, in ``slimlayers.nn.activations``.
 
 Example:
     >>> from slimlayers.autodiff import ops
@@ -147,23 +148,6 @@ def exp(x):
 
 def log(x):
     return _unary(x, np.log, lambda x, y, g: g / x)
-
-
-def tanh(x):
-    return _unary(x, np.tanh, lambda x, y, g: g * (1 - y * y))
-
-
-def sigmoid(x):
-    def fwd(v):
-        # exp of a non-positive number only: no overflow for large |v|
-        e = np.exp(-np.abs(v))
-        return np.where(v >= 0, 1 / (1 + e), e / (1 + e)).astype(v.dtype, copy=False)
-
-    return _unary(x, fwd, lambda x, y, g: g * y * (1 - y))
-
-
-def relu(x):
-    return _unary(x, lambda v: np.maximum(v, 0), lambda x, y, g: g * (x > 0))
 
 
 def clip(x, lo, hi):

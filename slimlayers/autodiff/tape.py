@@ -20,6 +20,8 @@ import contextvars
 
 import numpy as np
 
+from .tensor import Tensor, Variable
+
 _ACTIVE_TAPES: contextvars.ContextVar[tuple] = contextvars.ContextVar("slimlayers_tapes", default=())
 
 
@@ -52,8 +54,6 @@ def record(value, inputs, vjp):
         inputs: the Tensor inputs, in the order ``vjp`` returns gradients.
         vjp: ``vjp(upstream) -> tuple`` of numpy gradients (or None) per input.
     """
-    from .tensor import Tensor
-
     out = Tensor._wrap(value)
     tapes = _ACTIVE_TAPES.get()
     if tapes:
@@ -120,8 +120,6 @@ class GradientTape:
 
     def watch(self, tensor):
         """Track ``tensor`` (or a list/tuple of tensors)."""
-        from .tensor import Tensor
-
         for t in _flatten(tensor):
             if not isinstance(t, Tensor):
                 raise TypeError(
@@ -137,8 +135,6 @@ class GradientTape:
         self._tracked.clear()
 
     def _tracks_any(self, inputs):
-        from .tensor import Variable
-
         tracked, found = self._tracked, False
         for t in inputs:
             if t._id in tracked:
@@ -155,8 +151,6 @@ class GradientTape:
         source does not influence the target. ``output_gradients`` seeds the
         walk (default: ones, i.e. the gradient of ``sum(target)``).
         """
-        from .tensor import Tensor
-
         if self._used and not self.persistent:
             raise RuntimeError(
                 "A non-persistent GradientTape can only be used to compute one set of gradients; "
@@ -214,8 +208,6 @@ def _seed_gradients(targets, output_gradients):
 
 
 def _structure_like(sources, grads):
-    from .tensor import Tensor
-
     if isinstance(sources, Tensor):
         return _grad_for(sources, grads)
     if isinstance(sources, dict):

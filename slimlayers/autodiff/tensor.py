@@ -1,5 +1,9 @@
 """``Tensor`` (an immutable numpy value that ops can differentiate) and ``Variable``.
 
+The bottom of ``autodiff``: it imports neither the tape nor the ops. Its
+differentiable operators (``+``, ``@``, ``t.sum()``, …) are defined in
+``operators.py`` and installed when ``slimlayers.autodiff`` is imported.
+
 Example:
     >>> import slimlayers as sl
     >>> t = sl.constant([[1.0, 2.0]])
@@ -101,76 +105,15 @@ class Tensor:
         return f"<sl.Tensor shape={self.shape} dtype={self.dtype.name}\n{self._value!r}>"
 
     def __iter__(self):
-        from . import ops
-
         for i in range(len(self)):
-            yield ops.getitem(self, i)
+            yield self[i]  # differentiable indexing (operators.py)
 
     __hash__ = object.__hash__
 
-    # -- arithmetic (all differentiable; see ops.py) --------------------
-    def __add__(self, o):
-        from . import ops
-        return ops.add(self, o)
-
-    def __radd__(self, o):
-        from . import ops
-        return ops.add(o, self)
-
-    def __sub__(self, o):
-        from . import ops
-        return ops.subtract(self, o)
-
-    def __rsub__(self, o):
-        from . import ops
-        return ops.subtract(o, self)
-
-    def __mul__(self, o):
-        from . import ops
-        return ops.multiply(self, o)
-
-    def __rmul__(self, o):
-        from . import ops
-        return ops.multiply(o, self)
-
-    def __truediv__(self, o):
-        from . import ops
-        return ops.divide(self, o)
-
-    def __rtruediv__(self, o):
-        from . import ops
-        return ops.divide(o, self)
-
-    def __matmul__(self, o):
-        from . import ops
-        return ops.matmul(self, o)
-
-    def __rmatmul__(self, o):
-        from . import ops
-        return ops.matmul(o, self)
-
-    def __pow__(self, o):
-        from . import ops
-        return ops.power(self, o)
-
-    def __rpow__(self, o):
-        from . import ops
-        return ops.power(o, self)
-
-    def __neg__(self):
-        from . import ops
-        return ops.negative(self)
-
+    # Arithmetic (+ - * / @ **, unary - and abs, indexing, sum/mean/reshape/transpose/astype) is
+    # differentiable, so it lives with the ops: autodiff/operators.py installs it on this class.
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        from . import ops
-        return ops.abs(self)
-
-    def __getitem__(self, index):
-        from . import ops
-        return ops.getitem(self, index)
 
     # comparisons are not differentiable: they return numpy bool arrays
     def __lt__(self, o):
@@ -185,33 +128,9 @@ class Tensor:
     def __ge__(self, o):
         return self._value >= as_array(o)
 
-    def sum(self, axis=None, keepdims=False):
-        from . import ops
-        return ops.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        from . import ops
-        return ops.mean(self, axis=axis, keepdims=keepdims)
-
-    def reshape(self, *shape):
-        from . import ops
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = shape[0]
-        return ops.reshape(self, shape)
-
-    def transpose(self, *axes):
-        from . import ops
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = axes[0]
-        return ops.transpose(self, axes or None)
-
     @property
     def T(self):
         return self.transpose()
-
-    def astype(self, dtype):
-        from . import ops
-        return ops.cast(self, dtype)
 
 
 class Variable(Tensor):

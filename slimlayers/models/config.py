@@ -18,6 +18,11 @@ from __future__ import annotations
 import importlib
 
 from ..layers.catalog import LAYER_CLASSES, layer_class_name
+from .classes import is_model, model_class
+
+# Face packages whose layers a saved config may name as "<face>>Class": imported on demand, since a face
+# registers its layer classes in the catalog when it is first imported.
+_FACES = ("mindspore",)
 
 
 def serialize_layer(layer):
@@ -25,18 +30,13 @@ def serialize_layer(layer):
 
 
 def _layer_class(class_name, custom_objects):
-    from .. import _SUBMODULES
-    from .functional import Functional
-    from .model import Model
-    from .sequential import Sequential
-
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name]
-    own = {"Sequential": Sequential, "Functional": Functional, "Model": Model}
-    if class_name in own:
-        return own[class_name]
+    model_cls = model_class(class_name)  # Model, Functional, Sequential (registered where they are defined)
+    if model_cls is not None:
+        return model_cls
     package = class_name.partition(">")[0] if isinstance(class_name, str) and ">" in class_name else None
-    if package in _SUBMODULES:  # a face ("mindspore>Conv2d") registers its layers when first imported
+    if package in _FACES:  # a face ("mindspore>Conv2d") registers its layers when first imported
         importlib.import_module(f"slimlayers.{package}")
     try:
         return LAYER_CLASSES.lookup(class_name)
@@ -62,9 +62,7 @@ def serialize_model(model):
 
 
 def deserialize_model(config, custom_objects=None):
-    from .model import Model
-
     model = deserialize_layer(config, custom_objects)
-    if not isinstance(model, Model):
+    if not is_model(model):
         raise ValueError(f"The config describes a {type(model).__name__}, not a model.")
     return model

@@ -16,6 +16,8 @@ Example:
 from __future__ import annotations
 
 from ..layers.symbolic import SymbolicTensor
+from .classes import register_model_class
+from .config import deserialize_layer, serialize_layer
 from .model import Model
 
 
@@ -32,6 +34,7 @@ class _Node:
         self.layer, self.inputs, self.output = layer, inputs, output
 
 
+@register_model_class
 class Functional(Model):
     """A model defined by its input and output ``SymbolicTensor``s (what ``Model(inputs, outputs)`` returns).
 
@@ -128,8 +131,6 @@ class Functional(Model):
 
     # -- config -----------------------------------------------------------------------
     def get_config(self):
-        from .config import serialize_layer
-
         position = {id(layer): i for i, layer in enumerate(self._layers)}
         return {
             "name": self.name,
@@ -148,8 +149,6 @@ class Functional(Model):
 
     @classmethod
     def _from_config_with(cls, config, custom_objects):
-        from .config import deserialize_layer
-
         try:
             layers = [deserialize_layer(c, custom_objects) for c in config["layers"]]
             tensors = [layers[i].output for i in config["inputs"]]

@@ -18,9 +18,14 @@ from __future__ import annotations
 
 from ..autodiff.tensor import convert
 from ..layers.base import Layer, default_name
+from . import saving
+from .classes import model_class, register_model_class
+from .summary import summary_text
 from .training import TrainingMixin
+from .weights import layer_weights, short_name
 
 
+@register_model_class
 class Model(TrainingMixin, Layer):
     """Base class of every model; ``Model(inputs, outputs)`` gives a functional model.
 
@@ -33,8 +38,7 @@ class Model(TrainingMixin, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from .functional import Functional
-            return super().__new__(Functional)
+            return super().__new__(model_class("Functional"))  # registered by functional.py
         return super().__new__(cls)
 
     def __init__(self, name=None, trainable=True, dtype=None):
@@ -68,7 +72,7 @@ class Model(TrainingMixin, Layer):
     def _all_weights(self):
         seen, out = set(), []
         for layer in self.layers:
-            for w in _layer_weights(layer):
+            for w in layer_weights(layer):
                 if id(w) not in seen:
                     seen.add(id(w))
                     out.append(w)
@@ -90,7 +94,7 @@ class Model(TrainingMixin, Layer):
             if isinstance(layer, Model):
                 items = [(f"{local}/{key}", w) for key, w in layer._named_weights()]
             else:
-                items = [(f"{local}/{_short_name(layer, w)}", w) for w in _layer_weights(layer)]
+                items = [(f"{local}/{short_name(layer, w)}", w) for w in layer_weights(layer)]
             for key, w in items:
                 if id(w) not in seen:
                     seen.add(id(w))
@@ -104,24 +108,19 @@ class Model(TrainingMixin, Layer):
     # -- saving --------------------------------------------------------------------
     def save_weights(self, filepath):
         """Write the weights to one safetensors file (keys are layer paths such as ``conv2d/kernel``)."""
-        from . import saving
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath):
         """Load weights saved by ``save_weights``/``save``; names, shapes and dtypes must match."""
-        from . import saving
         saving.load_weights(self, filepath)
 
     def save(self, filepath):
         """Write config and weights to one safetensors file; ``sl.models.load_model`` rebuilds the model."""
-        from . import saving
         saving.save_model(self, filepath)
 
     # -- summary -------------------------------------------------------------------
     def summary(self, line_length=None, print_fn=None, show_trainable=False, expand_nested=False):
         """Print a Keras-style table: layer, output shape, spatial arithmetic of convs, parameter count."""
-        from .summary import summary_text
-
         text = summary_text(self, line_length=line_length, show_trainable=show_trainable,
                             expand_nested=expand_nested)
         (print_fn or print)(text)
@@ -132,23 +131,3 @@ class Model(TrainingMixin, Layer):
             f"{type(self).__name__} is a subclassed model: its architecture is Python code, so it has no "
             f"config. Save its weights with save_weights() and rebuild it in code; or use Sequential or "
             f"the functional API (Model(inputs, outputs)), which save() fully.")
-
-
-def _layer_weights(layer):
-    """One layer's weights: trainable (as created) first, then non-trainable, each in creation order."""
-    if isinstance(layer, Model):
-        return layer.weights
-    trainable, frozen, seen = [], [], set()
-    for sub in layer._flatten_layers():
-        for w in sub._weights:
-            if id(w) in seen:
-                continue
-            seen.add(id(w))
-            (frozen if id(w) in sub._frozen_ids else trainable).append(w)
-    return trainable + frozen
-
-
-def _short_name(layer, var):
-    prefix = f"{layer.name}/"
-    name = var.name or "weight"
-    return name[len(prefix):] if name.startswith(prefix) else name

@@ -21,6 +21,8 @@ import tempfile
 
 import numpy as np
 
+from .config import deserialize_model, serialize_model
+
 FORMAT = "slimlayers"
 FORMAT_VERSION = "1"
 _ST_DTYPES = {"F16": 2, "F32": 4, "F64": 8, "BF16": 2, "I8": 1, "I16": 2, "I32": 4, "I64": 8, "U8": 1,
@@ -71,7 +73,6 @@ def _serialize(model, with_config):
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "weight_order": json.dumps(order),
                 "sha256": _digest(tensors, order)}
     if with_config:
-        from .config import serialize_model
         metadata["model_config"] = json.dumps(serialize_model(model))
     return save(tensors, metadata=metadata)
 
@@ -226,8 +227,6 @@ def load_model(path, custom_objects=None):
         path: the file written by ``save``.
         custom_objects: ``{"ClassName": cls}`` for your own Layer subclasses.
     """
-    from .config import deserialize_model
-
     path = os.fspath(path)
     tensors, metadata = read_file(path)
     _check_file(path, tensors, metadata)

@@ -14,9 +14,12 @@ from __future__ import annotations
 from ..layers.base import Layer
 from ..layers.core import InputLayer
 from ..layers.symbolic import SymbolicTensor
+from .classes import register_model_class
+from .config import deserialize_layer, serialize_layer
 from .model import Model
 
 
+@register_model_class
 class Sequential(Model):
     """A linear stack of layers.
 
@@ -112,8 +115,6 @@ class Sequential(Model):
 
     # -- config -----------------------------------------------------------------------
     def get_config(self):
-        from .config import serialize_layer
-
         layers = ([self._input_layer] if self._input_layer is not None else []) + self._layers
         config = {"name": self.name, "trainable": self.trainable,
                   "layers": [serialize_layer(layer) for layer in layers]}
@@ -127,8 +128,6 @@ class Sequential(Model):
 
     @classmethod
     def _from_config_with(cls, config, custom_objects):
-        from .config import deserialize_layer
-
         layers = [deserialize_layer(c, custom_objects) for c in config.get("layers", [])]
         model = cls(layers, trainable=config.get("trainable", True), name=config.get("name"))
         if config.get("build_input_shape") is not None and not model.built:

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .classes import is_model
+from .weights import layer_weights
+
 
 def readable_size(num_bytes):
     """``1280`` → ``"1.25 KB"`` (powers of 1024, as Keras prints)."""
@@ -67,8 +70,6 @@ def _fmt_shape(shape):
 
 
 def _rows(model, prefix="", expand_nested=False):
-    from .model import Model, _layer_weights
-
     shapes = model.output_shapes() if hasattr(model, "output_shapes") else {}
     connections = model.connections() if hasattr(model, "connections") else {}
     rows = []
@@ -79,11 +80,11 @@ def _rows(model, prefix="", expand_nested=False):
             "name": f"{prefix}{layer.name} ({type(layer).__name__})",
             "shape": _fmt_shape(out_shape),
             "spatial": spatial_arithmetic(layer, in_shape, out_shape) if in_shape else "",
-            "params": f"{_count(_layer_weights(layer)):,}",
+            "params": f"{_count(layer_weights(layer)):,}",
             "trainable": "Y" if layer.trainable else "N",
             "connected": ", ".join(connections.get(layer.name, [])),
         })
-        if expand_nested and isinstance(layer, Model):
+        if expand_nested and is_model(layer):
             rows.extend(_rows(layer, prefix + "  ", expand_nested))
     return rows
 

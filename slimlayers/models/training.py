@@ -28,6 +28,8 @@ from ..autodiff.tensor import Tensor
 from ..datasets import BatchIterator, _num_samples, _take
 from ..validation import arg_error, check_int
 
+DEFAULT_BATCH_SIZE = 32  # Keras' default for fit, evaluate and predict
+
 
 class _Plan:
     """What a training step needs, collected once the model is built (reset by ``compile``)."""
@@ -47,6 +49,16 @@ def _verbosity(verbose):
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise arg_error("verbose", "must be 'auto', 0, 1 or 2", verbose)
     return verbose
+
+
+def _batch_size(batch_size, name="batch_size"):
+    """``batch_size`` checked (an int >= 1), ``DEFAULT_BATCH_SIZE`` when None."""
+    return DEFAULT_BATCH_SIZE if batch_size is None else check_int(name, batch_size, 1)
+
+
+def _progbar(verbose, steps):
+    """The bar ``evaluate`` and ``predict`` draw: none when silent."""
+    return callbacks_module.verbose_progbar(steps, verbose) if verbose else None
 
 
 def _as_data(data, name):
@@ -180,6 +192,11 @@ class TrainingMixin:
             loss = self._regularized_loss(self._compute_loss(y, y_pred, sample_weight))
         return float(loss), y_pred
 
+    def _run_batch(self, step_fn, x, y, sample_weight):
+        """``step_fn`` (``_train_step`` or ``_test_step``) on one batch, counted in the loss and the metrics."""
+        loss, y_pred = step_fn(x, y, sample_weight)
+        self._update_metrics(loss, _num_samples(x), y, y_pred, sample_weight)
+
     def _update_metrics(self, loss, batch_size, y, y_pred, sample_weight):
         self._loss_tracker.update_state(loss, sample_weight=batch_size)
         if self._metrics is None:
@@ -202,20 +219,16 @@ class TrainingMixin:
     # -- batch API -----------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """One optimisation step on one batch; returns its loss (float), ``[loss, *metrics]`` or a dict."""
-        self._assert_compiled("train_on_batch")
-        self.reset_metrics()
-        x, y = _as_data(x, "x"), _as_data(y, "y")
-        loss, y_pred = self._train_step(x, y, sample_weight)
-        self._update_metrics(loss, _num_samples(x), y, y_pred, sample_weight)
-        return self._result(return_dict)
+        return self._on_batch("train_on_batch", self._train_step, x, y, sample_weight, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics of one batch, without updating the weights."""
-        self._assert_compiled("test_on_batch")
+        return self._on_batch("test_on_batch", self._test_step, x, y, sample_weight, return_dict)
+
+    def _on_batch(self, what, step_fn, x, y, sample_weight, return_dict):
+        self._assert_compiled(what)
         self.reset_metrics()
-        x, y = _as_data(x, "x"), _as_data(y, "y")
-        loss, y_pred = self._test_step(x, y, sample_weight)
-        self._update_metrics(loss, _num_samples(x), y, y_pred, sample_weight)
+        self._run_batch(step_fn, _as_data(x, "x"), _as_data(y, "y"), sample_weight)
         return self._result(return_dict)
 
     def predict_on_batch(self, x):
@@ -253,7 +266,8 @@ class TrainingMixin:
         epochs = check_int("epochs", epochs, 0)
         initial_epoch = check_int("initial_epoch", initial_epoch, 0)
         validation_freq = check_int("validation_freq", validation_freq, 1)
-        batch_size = 32 if batch_size is None else check_int("batch_size", batch_size, 1)
+        batch_size = _batch_size(batch_size)
+        validation_batch_size = _batch_size(validation_batch_size or batch_size, "validation_batch_size")
         split = float(validation_split)
         if not 0.0 <= split < 1.0:
             raise arg_error("validation_split", "must be in [0, 1)", validation_split)
@@ -268,19 +282,9 @@ class TrainingMixin:
             if y is None:
                 raise arg_error("y", "is required to fit (for an autoencoder pass y=x)", y)
             if split and validation_data is None:
-                n = _num_samples(x)
-                cut = int(math.floor(n * (1.0 - split)))
-                if cut == 0 or cut == n:
-                    raise ValueError(f"validation_split={validation_split} leaves an empty training or "
-                                     f"validation set with {n} samples.")
-                train_idx, val_idx = slice(0, cut), slice(cut, n)
-                validation_data = (_take(x, val_idx), _take(y, val_idx)) + \
-                    ((_take(sample_weight, val_idx),) if sample_weight is not None else ())
-                x, y = _take(x, train_idx), _take(y, train_idx)
-                if sample_weight is not None:
-                    sample_weight = _take(np.asarray(sample_weight), train_idx)
-            targets = [y, np.asarray(sample_weight)] if sample_weight is not None else y
-            train_batches = _ArrayBatches(x, targets, batch_size, shuffle, sample_weight is not None)
+                (x, y, sample_weight), validation_data = _hold_out(x, y, sample_weight, validation_split)
+            train_batches = _ArrayBatches(x, y, sample_weight, batch_size, shuffle)
+        validation = _validation_arrays(validation_data) if validation_data is not None else None
 
         cbs, history = self._callback_list(callbacks, verbose, epochs, len(train_batches))
         self.stop_training = False
@@ -290,19 +294,17 @@ class TrainingMixin:
             self.reset_metrics()
             cbs.call("on_epoch_begin", epoch, None)
             for step, batch in enumerate(train_batches):
-                xb, yb, swb = batch if len(batch) == 3 else (*batch, None)
+                xb, yb, swb = batch if len(batch) == 3 else (*batch, None)  # a BatchIterator yields (x, y)
                 if cbs.has("on_train_batch_begin"):
                     cbs.call("on_train_batch_begin", step, None)
-                loss, y_pred = self._train_step(xb, yb, swb)
-                self._update_metrics(loss, _num_samples(xb), yb, y_pred, swb)
+                self._run_batch(self._train_step, xb, yb, swb)
                 if cbs.has("on_train_batch_end"):
                     cbs.call("on_train_batch_end", step, self._logs())
                 if self.stop_training:
                     break
             epoch_logs = self._logs()
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_data(*_unpack_validation(validation_data),
-                                               validation_batch_size or batch_size)
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_data(*validation, validation_batch_size)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.call("on_epoch_end", epoch, epoch_logs)
             if self.stop_training:
@@ -321,48 +323,38 @@ class TrainingMixin:
         return callbacks_module.CallbackList(chain, self, params), history
 
     # -- evaluate / predict ------------------------------------------------------------
-    def _evaluate_data(self, x, y, sample_weight, batch_size, progbar=None):
+    def _evaluate_data(self, x, y, sample_weight, batch_size, verbose=0):
+        """Loss and metrics over arrays (already through ``_as_data``), batch by batch; returns the logs."""
         self.reset_metrics()
-        x, y = _as_data(x, "x"), _as_data(y, "y")
-        targets = [y, np.asarray(sample_weight)] if sample_weight is not None else y
-        batches = _ArrayBatches(x, targets, batch_size, False, sample_weight is not None)
-        for step, batch in enumerate(batches):
-            xb, yb, swb = batch if len(batch) == 3 else (*batch, None)
-            loss, y_pred = self._test_step(xb, yb, swb)
-            self._update_metrics(loss, _num_samples(xb), yb, y_pred, swb)
-            if progbar is not None:
-                progbar.update(step + 1, self._logs())
+        batches = _ArrayBatches(x, y, sample_weight, batch_size, shuffle=False)
+        bar = _progbar(verbose, len(batches))
+        for step, (xb, yb, swb) in enumerate(batches):
+            self._run_batch(self._test_step, xb, yb, swb)
+            if bar is not None:
+                bar.update(step + 1, self._logs())
         logs = self._logs()
-        if progbar is not None:
-            progbar.update(len(batches), logs, finalize=True)
+        if bar is not None:
+            bar.update(len(batches), logs, finalize=True)
         return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, return_dict=False):
         """Loss (and metrics) over ``(x, y)`` in inference mode: a float, ``[loss, *metrics]`` or a dict."""
         self._assert_compiled("evaluate")
         verbose = _verbosity(verbose)
-        batch_size = 32 if batch_size is None else check_int("batch_size", batch_size, 1)
+        batch_size = _batch_size(batch_size)
         x, y = _as_data(x, "x"), _as_data(y, "y")
         if y is None:
             raise arg_error("y", "is required to evaluate", y)
-        bar = callbacks_module.Progbar(-(-_num_samples(x) // batch_size)) if verbose else None
-        if bar is not None and verbose == 2:
-            bar.dynamic = False
-        logs = self._evaluate_data(x, y, sample_weight, batch_size, bar)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        self._evaluate_data(x, y, sample_weight, batch_size, verbose)
+        return self._result(return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """The model's outputs for ``x`` (inference mode), computed batch by batch, as numpy."""
         verbose = _verbosity(verbose)
-        batch_size = 32 if batch_size is None else check_int("batch_size", batch_size, 1)
+        batch_size = _batch_size(batch_size)
         x = _as_data(x, "x")
         n = _num_samples(x)
-        bar = callbacks_module.Progbar(-(-n // batch_size)) if verbose else None
-        if bar is not None and verbose == 2:
-            bar.dynamic = False
+        bar = _progbar(verbose, _num_batches(n, batch_size))
         outputs = []
         with stop_recording():
             for step, start in enumerate(range(0, n, batch_size)):
@@ -380,37 +372,55 @@ class TrainingMixin:
 
 
 class _ArrayBatches:
-    """(x, y[, sample_weight]) mini-batches of in-memory arrays; a new seeded permutation per epoch."""
+    """(x, y, sample_weight or None) mini-batches of in-memory arrays; a new seeded permutation per epoch."""
 
-    def __init__(self, x, targets, batch_size, shuffle, has_weights):
-        self.x, self.targets = x, targets
+    def __init__(self, x, y, sample_weight, batch_size, shuffle):
+        self.x, self.y = x, y
+        self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
         self.batch_size = batch_size
-        self.has_weights = has_weights
         self.n = _num_samples(x)
-        if _num_samples(targets[0] if has_weights else targets) != self.n:
+        if _num_samples(y) != self.n:
             raise ValueError(f"x and y must have the same number of samples; received {self.n} and "
-                             f"{_num_samples(targets[0] if has_weights else targets)}.")
+                             f"{_num_samples(y)}.")
         self.rng = sl_random.generator("models/fit_shuffle") if shuffle else None
 
     def __len__(self):
-        return -(-self.n // self.batch_size)
+        return _num_batches(self.n, self.batch_size)
 
     def __iter__(self):
         order = self.rng.permutation(self.n) if self.rng is not None else None
         for start in range(0, self.n, self.batch_size):
             idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
-            xb = _take(self.x, idx)
-            if self.has_weights:
-                yield xb, _take(self.targets[0], idx), _take(self.targets[1], idx)
-            else:
-                yield xb, _take(self.targets, idx)
+            sw = None if self.sample_weight is None else _take(self.sample_weight, idx)
+            yield _take(self.x, idx), _take(self.y, idx), sw
 
 
-def _unpack_validation(data):
+def _num_batches(n, batch_size):
+    return -(-n // batch_size)
+
+
+def _hold_out(x, y, sample_weight, validation_split):
+    """``(x, y, sample_weight)`` of the first ``1 - validation_split`` of the samples, and the rest as
+    validation data (taken before any shuffling, as Keras does)."""
+    n = _num_samples(x)
+    cut = math.floor(n * (1.0 - float(validation_split)))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={validation_split} leaves an empty training or "
+                         f"validation set with {n} samples.")
+    train_idx, val_idx = slice(0, cut), slice(cut, n)
+    validation_data = (_take(x, val_idx), _take(y, val_idx)) + \
+        ((_take(sample_weight, val_idx),) if sample_weight is not None else ())
+    if sample_weight is not None:
+        sample_weight = _take(np.asarray(sample_weight), train_idx)
+    return (_take(x, train_idx), _take(y, train_idx), sample_weight), validation_data
+
+
+def _validation_arrays(data):
+    """``validation_data`` as ``(x, y, sample_weight or None)`` arrays."""
     if not isinstance(data, (list, tuple)) or len(data) not in (2, 3):
         raise arg_error("validation_data", "must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)",
                         type(data).__name__, TypeError)
-    return (data[0], data[1], data[2] if len(data) == 3 else None)
+    return _as_data(data[0], "x"), _as_data(data[1], "y"), data[2] if len(data) == 3 else None
 
 
 def _to_numpy(out):

@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..activations.functions import relu
+from .activations import relu
 from ..autodiff import ops
 from ..autodiff.tape import needs_gradient, record, unbroadcast
 from ..autodiff.tensor import Tensor

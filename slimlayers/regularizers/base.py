@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from ..autodiff import ops
-from ..activations.functions import float_tensor as _float_tensor
+from ..nn.activations import float_tensor as _float_tensor
 from ..autodiff.tensor import Tensor
 from ..validation import arg_error
 from ..registry import Configurable

@@ -1,7 +1,7 @@
 """``erfc`` as a float64 ufunc (numpy has none): Numba's ``math.erfc`` is the C library's, accurate to ~1 ulp.
 
 Compiled on first use, cached on disk with the project's kernel flags, so
-importing ``sl.activations`` never waits for Numba.
+importing ``sl.nn`` never waits for Numba.
 
 Example:
     >>> float(erfc(np.array([0.0]))[0])

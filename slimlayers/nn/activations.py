@@ -1,5 +1,7 @@
 """Activation functions (Keras 3 definitions), each one primitive with its closed-form derivative.
 
+The one definition of each: ``sl.nn.relu`` and ``sl.activations.relu`` (the
+Keras-style registry that layers resolve names through) are the same object.
 Every function accepts a Tensor, Variable, numpy array or nested list and
 returns an ``sl.Tensor`` of the input's float dtype (lists and integer arrays
 become float32). Each is written so that extreme inputs (±1000) give no
@@ -16,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from ..autodiff import ops
 from ..autodiff.tape import record
 from ..autodiff.tensor import Tensor, as_array
 from ..validation import arg_error, check_number
@@ -34,7 +37,6 @@ def float_tensor(x):
     if isinstance(x, Tensor):
         if x.dtype in (np.float32, np.float64):
             return x
-        from ..autodiff import ops
         return ops.cast(x, np.float32)
     arr = as_array(x)
     if arr.dtype not in (np.float32, np.float64):
