@@ -19,7 +19,7 @@ from ..nn.conv import fused_conv2d, fused_conv2d_transpose
 from ..nn.layout import join_shape, split_shape
 from ..nn.shapes import check_output_padding, check_strides_and_dilation, forward_geometry, transpose_geometry
 from ..validation import arg_error, check_int, int_tuple, keras_data_format, padding_mode, to_tf_format
-from ._spatial import check_axis_size, check_rank
+from .input_spec import check_axis_size, check_rank
 from .base import Layer
 
 __all__ = ["Conv2D", "Conv2DTranspose"]

@@ -17,7 +17,7 @@ from ..validation import int_tuple, keras_data_format, padding_mode, to_tf_forma
 from ..nn.pooling import avg_pool2d, max_pool2d
 from ..nn.shapes import forward_geometry
 from ..nn.layout import join_shape, split_shape
-from ._spatial import check_rank
+from .input_spec import check_rank
 from .base import Layer
 
 __all__ = ["AveragePooling2D", "MaxPooling2D"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..autodiff import ops
 from ..autodiff.tensor import Tensor
-from ..layers._spatial import check_axis_size, check_rank
+from ..layers.input_spec import check_axis_size, check_rank
 from ..layers.base import Layer
 from ..layers.catalog import register_layer
 from ..nn.conv import fused_conv2d, fused_conv2d_transpose
