@@ -1,0 +1,19 @@
+"""Datasets: small ones that need no download, MNIST and Fashion-MNIST as Keras loads them, and batching.
+
+``shapes`` draws filled and outlined circles, squares, triangles and bars at
+random positions and scales: enough structure for an autoencoder or a
+classifier to learn in seconds. ``digits`` is scikit-learn's bundled 8×8
+digits (an optional extra).
+
+Example:
+    >>> import slimlayers as sl
+    >>> x, y = sl.datasets.shapes(8, size=16, seed=0)
+    >>> x.shape, x.dtype.name, sorted(set(y.tolist())) <= list(range(len(sl.datasets.SHAPE_NAMES)))
+    ((8, 16, 16, 1), 'float32', True)
+"""
+from __future__ import annotations
+
+from .batching import BatchIterator, num_samples, take
+from .offline import SHAPE_NAMES, digits, shapes
+
+__all__ = ["SHAPE_NAMES", "shapes", "digits", "BatchIterator", "num_samples", "take"]
