@@ -25,7 +25,7 @@ from .. import optimizers as optimizers_module
 from .. import random as sl_random
 from ..autodiff.tape import GradientTape, stop_recording
 from ..autodiff.tensor import Tensor
-from ..datasets import BatchIterator, _num_samples, _take
+from ..datasets import BatchIterator, num_samples as _num_samples, take as _take
 from ..validation import arg_error, check_int
 
 DEFAULT_BATCH_SIZE = 32  # Keras' default for fit, evaluate and predict

@@ -1,4 +1,4 @@
-"""Small datasets that need no download, and a seeded batching iterator.
+"""Small datasets that need no download: procedural shapes and scikit-learn's 8×8 digits.
 
 ``shapes`` draws filled and outlined circles, squares, triangles and bars at
 random positions and scales: enough structure for an autoencoder or a
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import random as sl_random
-from .validation import arg_error, check_int
+from .. import random as sl_random
+from ..validation import arg_error, check_int
 
 SHAPE_NAMES = ("circle", "circle_outline", "square", "square_outline", "triangle", "triangle_outline",
                "bar")
@@ -109,60 +109,4 @@ def digits(test_fraction=0.2, seed=0):
     return (x[train], y[train]), (x[test], y[test])
 
 
-class BatchIterator:
-    """Iterate over ``(x, y)`` in mini-batches; reshuffled every epoch when ``shuffle`` is true.
-
-    Args:
-        x: array (or list of arrays) with samples along axis 0.
-        y: matching targets, or None.
-        batch_size: samples per batch (the last batch may be smaller).
-        shuffle: draw a new permutation each time iteration starts.
-        seed: int, Generator, or None for the ``sl.set_seed`` stream ``"datasets/batches"``.
-
-    Example:
-        >>> it = BatchIterator(np.arange(5), np.arange(5), batch_size=2, shuffle=False)
-        >>> [b[0].tolist() for b in it]
-        [[0, 1], [2, 3], [4]]
-    """
-
-    def __init__(self, x, y=None, batch_size=32, shuffle=True, seed=None):
-        self.x = x
-        self.y = y
-        self.batch_size = check_int("batch_size", batch_size, 1)
-        self.shuffle = bool(shuffle)
-        self.num_samples = _num_samples(x)
-        if y is not None and _num_samples(y) != self.num_samples:
-            raise ValueError(f"x and y must have the same number of samples; received {self.num_samples} "
-                             f"and {_num_samples(y)}.")
-        self._rng = sl_random.resolve(seed, "datasets/batches") if self.shuffle else None
-
-    def __len__(self):
-        return -(-self.num_samples // self.batch_size)
-
-    def __iter__(self):
-        n = self.num_samples
-        order = self._rng.permutation(n) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
-            idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
-            xb = _take(self.x, idx)
-            yield (xb, _take(self.y, idx)) if self.y is not None else (xb,)
-
-
-def _num_samples(data):
-    if isinstance(data, (list, tuple)):
-        counts = {len(a) for a in data}
-        if len(counts) != 1:
-            raise ValueError(f"All input arrays must have the same number of samples; received {sorted(counts)}.")
-        return counts.pop()
-    return len(data)
-
-
-def _take(data, idx):
-    if data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        return [np.asarray(a)[idx] for a in data]
-    return np.asarray(data)[idx]
-
-
-__all__ = ["SHAPE_NAMES", "shapes", "digits", "BatchIterator"]
+__all__ = ["SHAPE_NAMES", "shapes", "digits"]
