@@ -110,7 +110,6 @@ class PeerProcesses:
 def _serve(conn, name, threads, factory, path):
     import importlib
     import sys
-    import time
 
     sys.path[:] = path
     found = setup(threads, [name])

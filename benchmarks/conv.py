@@ -262,7 +262,7 @@ def main():
             for _ in range(2):  # warm-up (compilation, caches)
                 mine[which]()
             runs = [lambda f=mine[which]: _time(f, args.pause, args.burst)]
-            runs += [lambda n=name: peers.time(n, which, args.pause, args.burst) for name in peers.versions]
+            runs += [lambda n=name, w=which: peers.time(n, w, args.pause, args.burst) for name in peers.versions]
             times = [[] for _ in runs]
             for _ in range(args.reps):
                 for i, run in enumerate(runs):

@@ -130,7 +130,7 @@ def main():
         warm = cold_start()
         with tempfile.TemporaryDirectory() as d:
             empty = cold_start(d)
-        print(f"cold start (import + build + first step, in-process seconds / process wall seconds):")
+        print("cold start (import + build + first step, in-process seconds / process wall seconds):")
         print(f"  warm Numba cache {warm[0]:.2f} / {warm[1]:.2f} s, empty cache {empty[0]:.2f} / {empty[1]:.2f} s")
 
 

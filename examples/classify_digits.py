@@ -9,7 +9,6 @@ Run:
 from __future__ import annotations
 
 import argparse
-import os
 
 import slimlayers as sl
 from slimlayers.layers import Conv2D, Dense, Dropout, Flatten, Input
@@ -38,7 +37,7 @@ def main(argv=None):
     try:
         (x_train, y_train), (x_test, y_test) = sl.datasets.digits(test_fraction=0.2)
     except ImportError as e:
-        raise SystemExit(str(e))
+        raise SystemExit(str(e)) from None
 
     model = build_classifier()
     model.summary()

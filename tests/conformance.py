@@ -36,7 +36,7 @@ def conformance_dir(name=TF_SET):
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_all(name):
     root = conformance_dir(name)
     if root is None:

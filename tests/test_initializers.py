@@ -289,7 +289,8 @@ def test_get_passthrough_and_errors():
 ROUND_TRIP = [I.GlorotUniform(seed=1), I.GlorotNormal(seed=2), I.HeUniform(seed=3), I.HeNormal(seed=4),
               I.LecunUniform(seed=5), I.LecunNormal(seed=6),
               I.VarianceScaling(0.5, "fan_out", "uniform", seed=7, input_axes=[0, 1], output_axes=3),
-              I.RandomNormal(0.1, 0.2, seed=8), I.RandomUniform(-0.3, 0.4, seed=9), I.TruncatedNormal(0.5, 1.5, seed=10),
+              I.RandomNormal(0.1, 0.2, seed=8), I.RandomUniform(-0.3, 0.4, seed=9),
+              I.TruncatedNormal(0.5, 1.5, seed=10),
               I.Zeros(), I.Ones(), I.Constant(0.25), I.Constant(np.arange(24.0).reshape(2, 3, 4, 1)),
               I.Orthogonal(gain=0.5, seed=11), I.Identity(gain=2.0), I.GlorotUniform()]
 

@@ -225,7 +225,7 @@ def test_cache_works_from_read_only_package(tmp_path):
                                check=True, capture_output=True, text=True).stdout.split()
                 for _ in range(2)]
     finally:
-        for root, dirs, files in os.walk(tmp_path / "ro"):
+        for root, _dirs, _files in os.walk(tmp_path / "ro"):
             os.chmod(root, 0o755)
     assert any(cache_dir.rglob("*.nbi")), "nothing was cached"
     hits, misses = (int(v) for v in runs[1])

@@ -74,7 +74,7 @@ def test_config_round_trip_keeps_axis_list():
     config = json.loads(json.dumps(layer.get_config()))
     assert config["axis"] == [1, 2] and config["momentum"] == 0.5
     assert sl.layers.BatchNormalization.from_config(config).axis == [1, 2]
-    assert repr(layer) == "BatchNormalization(axis=[1, 2], momentum=0.5, name=%r)" % layer.name
+    assert repr(layer) == f"BatchNormalization(axis=[1, 2], momentum=0.5, name={layer.name!r})"
 
 
 def test_nn_moments_and_batch_normalization_ops():

@@ -16,8 +16,9 @@ Example:
 """
 from __future__ import annotations
 
-from ..nn.activations import (elu, exponential, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, linear,
-                              mish, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish, tanh)
+from ..nn.activations import (elu, exponential, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu,  # noqa: F401
+                              linear, mish, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, swish,
+                              tanh)  # every name in ALL, re-exported (swish / hard_swish are aliases)
 from ..registry import Registry
 
 REGISTRY = Registry("activation", default=linear)

@@ -346,7 +346,6 @@ def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
     """dwt[KH, KW, Cin//groups, Cout] = d sum(conv2d_forward(x, w) * dy) / dw."""
     N, H, W, Cin = x.shape
     KH, KW, Cg, Cout = dwt.shape
-    OW = dy.shape[2]
     Cog = Cout // groups
     if _strategy(Cog, Cg, x.dtype) != "gemm":
         return direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups)

@@ -84,7 +84,6 @@ def _tile(src, offs, boffs, ntaps, kn, ks, p0, pstride, npix,
     the p and v loops and keeps all mr*nv accumulator vectors in registers.
     """
     L = lanes(src)
-    NR = nv * L
     acc = stack_buffer(_ACC, src)
     pix = stack_buffer(MR, np.intp)
     for p in range(mr):
@@ -96,7 +95,7 @@ def _tile(src, offs, boffs, ntaps, kn, ks, p0, pstride, npix,
     for t in range(ntaps):
         so = offs[t]
         bo = boffs[t] + j0
-        for k in range(kn):
+        for _ in range(kn):
             for p in range(mr):
                 av = load(src, so + pix[p])
                 for v in range(nv):

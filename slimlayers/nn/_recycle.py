@@ -63,7 +63,7 @@ def _first_free(shape=None, dtype=None):
 
 
 def _refs_in_loop(pool):
-    for key, arr in pool.items():
+    for _key, arr in pool.items():  # the same loop shape as _first_free's: same references held
         return sys.getrefcount(arr)
 
 
