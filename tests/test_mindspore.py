@@ -445,3 +445,17 @@ def test_mindspore_layers_compose_with_keras_layers_in_a_functional_model():
     model = sl.models.Model(inp, out)
     assert out.shape == (None, 2, 6, 6)
     assert model.predict(np.ones((2, 3, 12, 12), "float32"), verbose=0).shape == (2, 2, 6, 6)
+
+
+def test_summary_shows_the_mindspore_window():
+    model = sl.models.Sequential([
+        sl.layers.Input((3, 16, 50)),
+        sl.mindspore.Conv2d(3, 8, 4, pad_mode="pad", padding=1),
+        sl.mindspore.Conv2dTranspose(8, 2, 3, stride=2, pad_mode="pad", padding=1, output_padding=1),
+    ])
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    # (16 + 2 - 4) + 1 = 15, (50 + 2 - 4) + 1 = 49; then (15-1)*2 + 3 - 2 + 1 = 30, (49-1)*2 + 3 - 2 + 1 = 98
+    assert "16×50 →(k4,s1,pad(1,1,1,1))→ 15×49" in text
+    assert "15×49 →(k3,s2,pad(1,1,1,1),op1)→ 30×98" in text

@@ -88,6 +88,18 @@ class _Conv(Layer):
         check_rank(self, shape, 4)
         check_axis_size(self, shape, 1 if self.data_format == "NCHW" else 3, self.in_channels)
 
+    def spatial_summary(self):
+        """The window in ``model.summary()``'s Spatial column: ``("k4", "s2", "pad(1,1,1,1)")``."""
+        dims = [f"k{_dims(self.kernel_size)}", f"s{_dims(self.stride)}"]
+        if self.dilation != (1, 1):
+            dims.append(f"d{_dims(self.dilation)}")
+        (top, bottom), (left, right) = arguments.pad_pairs(self.padding)
+        mode = f"pad({top},{bottom},{left},{right})" if self.pad_mode == "pad" else self.pad_mode
+        return (*dims, mode, *self._extra_summary())
+
+    def _extra_summary(self):
+        return ()
+
     def _geometry_padding(self):
         """``"same"``, ``"valid"`` or ``((top, bottom), (left, right))`` for ``nn.shapes``."""
         return arguments.pad_pairs(self.padding) if self.pad_mode == "pad" else self.pad_mode
@@ -100,6 +112,11 @@ class _Conv(Layer):
     def _op_arguments(self):
         return dict(strides=self.stride, padding=self._op_padding(), dilations=self.dilation, groups=self.group,
                     data_format=self.data_format)
+
+
+def _dims(pair):
+    a, b = pair
+    return f"{a}" if a == b else f"{a}x{b}"
 
 
 @register_layer(package="mindspore")
@@ -198,6 +215,10 @@ class Conv2dTranspose(_Conv):
 
     def _weight_shape(self):
         return (self.in_channels, self.out_channels // self.group, *self.kernel_size)
+
+    def _extra_summary(self):
+        op = self.output_padding
+        return () if op in (0, (0, 0)) else (f"op{op if isinstance(op, int) else _dims(op)}",)
 
     def _appended(self):
         """``(bottom, right)`` zero rows/columns; MindSpore's call-time rules on ``output_padding``."""

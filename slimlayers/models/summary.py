@@ -36,7 +36,9 @@ def spatial_arithmetic(layer, input_shape, output_shape):
     if not isinstance(input_shape, tuple) or not isinstance(output_shape, tuple) or \
             len(input_shape) != 4 or len(output_shape) != 4:
         return ""
-    if hasattr(layer, "kernel_size") and hasattr(layer, "strides"):
+    if hasattr(layer, "spatial_summary"):  # a layer that describes its own window (e.g. sl.mindspore's)
+        parts = list(layer.spatial_summary())
+    elif hasattr(layer, "kernel_size") and hasattr(layer, "strides"):
         parts = [f"k{_dims(layer.kernel_size)}", f"s{_dims(layer.strides)}", layer.padding]
         if tuple(getattr(layer, "dilation_rate", (1, 1))) != (1, 1):
             parts.insert(2, f"d{_dims(layer.dilation_rate)}")
@@ -48,7 +50,7 @@ def spatial_arithmetic(layer, input_shape, output_shape):
         parts = [f"up{_dims(layer.size)}"]
     else:
         return ""
-    first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    first = getattr(layer, "data_format", "channels_last") in ("channels_first", "NCHW")
     (h, w), (oh, ow) = (input_shape[2:], output_shape[2:]) if first else (input_shape[1:3], output_shape[1:3])
     return f"{h}×{w} →({','.join(parts)})→ {oh}×{ow}"
 
