@@ -262,17 +262,20 @@ def test_keras_class_keys_are_checked_including_inherited_layer_arguments():
     assert layer.dtype == np.float64 and not layer.trainable
 
 
+@add_arg_scope
 class Base(sl.layers.Layer):
     def __init__(self, units=1, tag="base", **kwargs):
         super().__init__(**kwargs)
         self.units, self.tag = units, tag
 
 
+@add_arg_scope
 class Child(Base):
     def __init__(self, units=2, **kwargs):
         super().__init__(units=units, **kwargs)
 
 
+@add_arg_scope
 class Grandchild(Child):
     pass
 
@@ -288,6 +291,38 @@ def test_class_scope_applies_to_that_exact_class_only():
         assert Base().units == 1 and Grandchild().units == 2
     with arg_scope([Grandchild], units=7):         # a class without its own __init__ works too
         assert Grandchild().units == 7 and Child().units == 2
+
+
+def test_every_public_layer_class_is_marked_and_plain_subclasses_are_not():
+    public = [getattr(sl.layers, n) for n in sl.layers.__all__]
+    classes = [c for c in public
+               if isinstance(c, type) and issubclass(c, sl.layers.Layer) and c is not sl.layers.Layer]
+    assert len(classes) == 15 and all(has_arg_scope(c) for c in classes)
+
+    class Unmarked(sl.layers.Conv2D):
+        pass
+
+    assert not has_arg_scope(Unmarked) and not has_arg_scope(sl.layers.Layer)
+    with pytest.raises(ValueError, match="Unmarked is not decorated with @add_arg_scope"):
+        with arg_scope([Unmarked], padding="same"):
+            pass
+    with arg_scope([sl.layers.Conv2D], padding="same"):  # exact class only: the subclass keeps its default
+        assert Unmarked(1, 1).padding == "valid"
+
+
+def test_add_arg_scope_on_a_class_returns_the_class_and_is_idempotent():
+    @add_arg_scope
+    class Tagged(sl.layers.Layer):
+        def __init__(self, tag="plain", **kwargs):
+            super().__init__(**kwargs)
+            self.tag = tag
+
+    init = Tagged.__init__
+    assert add_arg_scope(Tagged) is Tagged and Tagged.__init__ is init
+    assert list(inspect.signature(Tagged).parameters)[0] == "tag"
+    with arg_scope([Tagged], tag="scoped"):
+        layer = Tagged()
+    assert layer.tag == "scoped" and explain(layer)["tag"].source == "scope"
 
 
 def test_layer_class_scope_does_not_leak_into_slim_functions():

@@ -71,13 +71,6 @@ class Layer:
 
     takes_input_list = False  # merge layers (Add, Concatenate) are called on a list of tensors
 
-    def __init_subclass__(cls, **kwargs):
-        # arg_scope support: `with sl.scopes.arg_scope([cls], ...)` supplies constructor defaults.
-        super().__init_subclass__(**kwargs)
-        from ..scopes.layer_hook import install  # standard library + scopes only; never imports layers
-
-        install(cls)
-
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None):
         from .. import regularizers
 

@@ -17,6 +17,7 @@ from .. import activations, initializers, regularizers
 from ..validation import arg_error, check_int, int_tuple, keras_data_format, padding_mode
 from ..nn.conv import conv2d_nhwc, conv2d_transpose_nhwc
 from ..nn.shapes import conv_output_length, conv_transpose_output_length, same_padding, transpose_crop
+from ..scopes import add_arg_scope
 from ._spatial import check_axis_size, check_rank, from_channels_last, join_shape, split_shape, to_channels_last
 from .base import Layer
 
@@ -106,6 +107,7 @@ class _Conv(Layer):
                              f"padding={self.padding!r}).")
 
 
+@add_arg_scope
 class Conv2D(_Conv):
     """2-D convolution (cross-correlation) layer, as ``keras.layers.Conv2D``.
 
@@ -161,6 +163,7 @@ class Conv2D(_Conv):
         return self._finish(y, relu)
 
 
+@add_arg_scope
 class Conv2DTranspose(_Conv):
     """Transposed 2-D convolution (the adjoint of ``Conv2D``), as ``keras.layers.Conv2DTranspose``.
 

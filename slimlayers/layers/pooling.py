@@ -16,6 +16,7 @@ from __future__ import annotations
 from ..validation import int_tuple, keras_data_format, padding_mode, to_tf_format
 from ..nn.pooling import avg_pool2d, max_pool2d
 from ..nn.shapes import conv_output_length
+from ..scopes import add_arg_scope
 from ._spatial import check_rank, join_shape, split_shape
 from .base import Layer
 
@@ -45,6 +46,7 @@ class _Pooling2D(Layer):
                         data_format=to_tf_format(self.data_format))
 
 
+@add_arg_scope
 class MaxPooling2D(_Pooling2D):
     """Maximum over ``pool_size`` windows (``strides`` default to ``pool_size``).
 
@@ -61,6 +63,7 @@ class MaxPooling2D(_Pooling2D):
         super().__init__(pool_size, strides, padding, data_format, name, trainable, dtype)
 
 
+@add_arg_scope
 class AveragePooling2D(_Pooling2D):
     """Mean over ``pool_size`` windows (``'same'``: over the cells inside the input).
 

@@ -128,11 +128,10 @@ def arg_error(*args, **kwargs):
 EMPTY = ArgScope()
 _current = contextvars.ContextVar("slimlayers_arg_scope", default=EMPTY)
 
-# Ops accepted in arg_scope lists: functions decorated with @add_arg_scope and Layer
-# subclasses (registered by Layer.__init_subclass__). Weak, so classes can be collected.
+# Ops accepted in arg_scope lists: functions and classes decorated with @add_arg_scope.
+# Weak, so classes defined in a function can be collected.
 _lock = threading.Lock()
 _decorated: "weakref.WeakSet" = weakref.WeakSet()
-_layer_classes: "weakref.WeakSet" = weakref.WeakSet()
 _signatures: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -152,13 +151,7 @@ def op_name(op):
 
 
 def _is_scopable(key):
-    return key in _decorated or (isinstance(key, type) and key in _layer_classes)
-
-
-def register_layer_class(cls):
-    """Called by ``Layer.__init_subclass__``: every Layer subclass may appear in an arg_scope list."""
-    with _lock:
-        _layer_classes.add(cls)
+    return key in _decorated
 
 
 # -- signatures -----------------------------------------------------------------
@@ -305,9 +298,8 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
     for op in list_ops_or_scope:
         key = op_key(op)
         if not _is_scopable(key):
-            raise arg_error("list_ops_or_scope", f"{op_name(op)} is not decorated with @add_arg_scope and is "
-                            "not an sl.layers.Layer subclass, so it cannot take scoped arguments",
-                            list_ops_or_scope)
+            raise arg_error("list_ops_or_scope", f"{op_name(op)} is not decorated with @add_arg_scope, so it "
+                            "cannot take scoped arguments", list_ops_or_scope)
         _check_keys(key, kwargs)
         merged = dict(entries.get(key, {}))
         merged.update({name: Scoped(value, origin) for name, value in kwargs.items()})
@@ -330,8 +322,8 @@ def _merge_saved(current, saved, here):
             items.append((op_key(op), {n: Scoped(v, origin) for n, v in values.items()}))
     for key, values in items:
         if not _is_scopable(key):
-            raise arg_error("list_ops_or_scope", f"{op_name(key)} is not decorated with @add_arg_scope and "
-                            "is not an sl.layers.Layer subclass", saved)
+            raise arg_error("list_ops_or_scope", f"{op_name(key)} is not decorated with @add_arg_scope, so it "
+                            "cannot take scoped arguments", saved)
         _check_keys(key, {n: s.value for n, s in values.items()})
         merged = dict(entries.get(key, {}))
         merged.update(values)
@@ -382,10 +374,14 @@ def resolve(key, args, kwargs, scope=None):
     return merged, used
 
 
-def add_arg_scope(func):
-    """Decorate ``func`` so that ``arg_scope`` can supply its arguments.
+def add_arg_scope(op):
+    """Decorate a function, or a Layer class, so that ``arg_scope`` can supply its arguments.
 
-    The wrapper keeps the name, docstring and signature of ``func``; explicit
+    A function is wrapped; the wrapper keeps its name, docstring and signature.
+    A class is returned itself, registered, with its own ``__init__`` wrapped:
+    a scope entry for the class fills the constructor arguments the caller did
+    not pass, and applies only when ``type(self) is cls`` (a subclass, or this
+    ``__init__`` reached through ``super()``, never picks it up). Explicit
     arguments (keyword or positional) always win over scoped values.
 
     Example:
@@ -396,23 +392,46 @@ def add_arg_scope(func):
         ...     scaled(2.0)
         6.0
     """
-    key = op_key(func)
-    if not callable(key) or isinstance(key, type):
-        raise arg_error("func", "add_arg_scope decorates functions (Layer classes need no decoration)", func,
-                        TypeError)
+    if isinstance(op, type):
+        return _scoped_class(op)
+    key = op_key(op)
+    if not callable(key):
+        raise arg_error("op", "add_arg_scope decorates functions and Layer classes", op, TypeError)
 
-    @functools.wraps(func)
+    @functools.wraps(op)
     def wrapper(*args, **kwargs):
         from .provenance import _record_call
 
         merged, used = resolve(key, args, kwargs)
         _record_call(key, args, kwargs, used)
-        return func(*args, **merged)
+        return op(*args, **merged)
 
     wrapper._arg_scope_key = key
     with _lock:
         _decorated.add(key)
     return wrapper
+
+
+def _scoped_class(cls):
+    init = cls.__init__  # the class's own, or the inherited one (then wrapped for its own class)
+    if getattr(init, "_arg_scope_class", None) is cls:
+        return cls  # decorated twice
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if type(self) is not cls:
+            return init(self, *args, **kwargs)
+        from .provenance import _record_construction
+
+        merged, used = resolve(cls, args, kwargs)
+        init(self, *args, **merged)
+        _record_construction(self, cls, args, kwargs, used)
+
+    __init__._arg_scope_class = cls
+    cls.__init__ = __init__
+    with _lock:
+        _decorated.add(cls)
+    return cls
 
 
 def has_arg_scope(op):
@@ -431,8 +450,7 @@ def arg_scoped_arguments(op):
     """
     key = op_key(op)
     if not _is_scopable(key):
-        raise arg_error("op", "is not decorated with @add_arg_scope and is not an sl.layers.Layer subclass",
-                        op)
+        raise arg_error("op", "is not decorated with @add_arg_scope", op)
     sig = signature_of(key)
     return tuple(name for name in sig.names if name in sig.defaults)
 

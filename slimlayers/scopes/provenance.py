@@ -123,8 +123,8 @@ def explain(op_or_layer, *args, **kwargs):
         return _explanation(call.op, call.args, call.kwargs, call.scoped)
     key = op_key(op_or_layer)
     if not _is_scopable(key):
-        raise arg_error("op_or_layer", "must be an sl.layers layer instance, an sl.layers.Layer subclass or an "
-                        "op decorated with @add_arg_scope", op_or_layer, TypeError)
+        raise arg_error("op_or_layer", "must be a layer built from an @add_arg_scope class, or a function or "
+                        "class decorated with @add_arg_scope", op_or_layer, TypeError)
     _, used = resolve(key, args, kwargs)
     return _explanation(key, args, kwargs, used)
 
@@ -163,7 +163,25 @@ class suspended:  # noqa: N801
         return False
 
 
-def _record_call(key, args, kwargs, used, call=None):
+class ScopedCall:
+    """How one construction resolved its arguments: explicit ``args``/``kwargs`` and the scoped values used."""
+
+    __slots__ = ("args", "kwargs", "op", "scoped")
+
+    def __init__(self, op, args, kwargs, scoped):
+        self.op, self.args, self.kwargs, self.scoped = op, args, kwargs, scoped
+
+    def __repr__(self):
+        return f"<ScopedCall {op_name(self.op)} scoped={sorted(self.scoped)}>"
+
+
+def _record_construction(obj, cls, args, kwargs, used):
+    """Remember on ``obj`` how its constructor arguments were resolved (for ``explain(obj)``), and record it."""
+    obj._scoped_call = ScopedCall(cls, args, kwargs, used)
+    _record_call(cls, args, kwargs, used)
+
+
+def _record_call(key, args, kwargs, used):
     calls = _recorder.get()
     if calls is not None:
         calls.append(_explanation(key, args, kwargs, used))
