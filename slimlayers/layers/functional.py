@@ -28,7 +28,8 @@ Example:
 from __future__ import annotations
 
 from ..validation import arg_error
-from ..scopes.variables import input_dtype, scoped_layer, variable_scope
+from ..scopes.building import input_dtype, scoped_layer
+from ..scopes.variables import variable_scope
 
 __all__ = ["conv2d", "conv2d_transpose", "dense"]
 

@@ -24,8 +24,8 @@ What is fixed (each a documented TF-Slim trap):
   win, outer entries for other ops/arguments stay). TF-Slim *replaced* the
   current scope, silently dropping outer defaults.
 
-Scope keys are the ops themselves (the undecorated function, or the Layer
-class), not TF-Slim's ``str(func)``. Aliases that are the same object
+Scope keys are the ops themselves (the undecorated function, or the
+decorated class), not TF-Slim's ``str(func)``. Aliases that are the same object
 (``sl.slim.conv2d`` / ``sl.slim.convolution2d``) share one entry.
 
 Example:
@@ -38,18 +38,18 @@ Example:
 from __future__ import annotations
 
 import contextvars
-import difflib
 import functools
-import inspect
 import sys
-import threading
-import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from collections.abc import Mapping
 
-__all__ = ["ArgScope", "ScopeOrigin", "arg_scope", "add_arg_scope", "current_arg_scope", "has_arg_scope",
-           "arg_scoped_arguments", "op_key", "op_name"]
+from ..validation import arg_error
+from .provenance import record_call, record_construction
+from .signatures import check_keys, is_scopable, op_key, op_name, register, signature_of
+
+__all__ = ["ArgScope", "ScopeOrigin", "add_arg_scope", "arg_scope", "arg_scoped_arguments", "current_arg_scope",
+           "has_arg_scope", "no_arg_scope", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Scoped:
 class ArgScope(Mapping):
     """An immutable arg scope: ``{op: {argument: value}}``.
 
-    Index it with the op (decorated or not, or a Layer class); each entry is a
+    Index it with the op (the function, decorated or not, or the class); each entry is a
     read-only mapping of argument values. ``origin(op, name)`` tells which
     ``with arg_scope`` line set a value.
     """
@@ -117,130 +117,8 @@ class ArgScope(Mapping):
         return f"ArgScope({{{body}}})"
 
 
-def arg_error(*args, **kwargs):
-    """``slimlayers.validation.arg_error``, imported on first use: importing scopes stays stdlib-only
-    (``Layer.__init_subclass__`` imports it while the layers package is still loading)."""
-    from ..validation import arg_error as make
-
-    return make(*args, **kwargs)
-
-
 EMPTY = ArgScope()
 _current = contextvars.ContextVar("slimlayers_arg_scope", default=EMPTY)
-
-# Ops accepted in arg_scope lists: functions and classes decorated with @add_arg_scope.
-# Weak, so classes defined in a function can be collected.
-_lock = threading.Lock()
-_decorated: "weakref.WeakSet" = weakref.WeakSet()
-_signatures: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-# -- op identity ----------------------------------------------------------------
-def op_key(op):
-    """The scope key of ``op``: the undecorated function, or the class itself."""
-    return getattr(op, "_arg_scope_key", op) if not isinstance(op, type) else op
-
-
-def op_name(op):
-    key = op_key(op)
-    module = getattr(key, "__module__", None) or ""
-    qual = getattr(key, "__qualname__", None) or getattr(key, "__name__", None) or repr(key)
-    if module.startswith("slimlayers."):
-        module = "sl." + module.split(".")[1]  # sl.slim.conv2d, sl.layers.Conv2D
-    return f"{module}.{qual}" if module else qual
-
-
-def _is_scopable(key):
-    return key in _decorated
-
-
-# -- signatures -----------------------------------------------------------------
-@dataclass(frozen=True)
-class OpSignature:
-    """What arg_scope needs to know about an op's parameters (computed once per op)."""
-
-    names: tuple            # every parameter a keyword can reach, in order
-    positional: tuple       # parameters that positional arguments fill, in order
-    defaults: MappingProxyType
-    open_keywords: bool     # the op takes **kwargs all the way down: any key is accepted
-    has_var_positional: bool
-
-
-def signature_of(key):
-    sig = _signatures.get(key)
-    if sig is None:
-        sig = _class_signature(key) if isinstance(key, type) else _function_signature(key)
-        _signatures[key] = sig
-    return sig
-
-
-def _parameters(func, skip_self):
-    params = list(inspect.signature(func).parameters.values())
-    return params[1:] if skip_self and params else params
-
-
-def _function_signature(func, skip_self=False):
-    return _build_signature(_parameters(func, skip_self), open_keywords=None)
-
-
-def _class_signature(cls):
-    # A constructor ending in **kwargs forwards them to its parent: follow the MRO
-    # until a constructor without **kwargs, so Layer's own arguments (name, dtype,
-    # trainable, ...) are accepted and typos are still caught.
-    params, seen = [], set()
-    open_keywords, first, has_var_pos = True, True, False
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None or klass is object:
-            continue
-        own = _parameters(init, skip_self=True)
-        if first:
-            has_var_pos = any(p.kind == p.VAR_POSITIONAL for p in own)
-        for p in own:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in seen:
-                continue
-            if not first and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-                p = p.replace(kind=p.KEYWORD_ONLY)  # a parent's parameters are reached by keyword only
-            seen.add(p.name)
-            params.append(p)
-        first = False
-        if not any(p.kind == p.VAR_KEYWORD for p in own):
-            open_keywords = False
-            break
-    return _build_signature(params, open_keywords, has_var_pos)
-
-
-def _build_signature(params, open_keywords=None, has_var_positional=None):
-    if open_keywords is None:
-        open_keywords = any(p.kind == p.VAR_KEYWORD for p in params)
-    if has_var_positional is None:
-        has_var_positional = any(p.kind == p.VAR_POSITIONAL for p in params)
-    named = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    positional = []
-    for p in params:
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            positional.append(p.name)
-        elif p.kind == p.VAR_POSITIONAL:
-            break
-    return OpSignature(
-        names=tuple(p.name for p in named if p.kind != p.POSITIONAL_ONLY),
-        positional=tuple(positional),
-        defaults=MappingProxyType({p.name: p.default for p in named if p.default is not p.empty}),
-        open_keywords=open_keywords,
-        has_var_positional=has_var_positional,
-    )
-
-
-def _check_keys(key, kwargs):
-    sig = signature_of(key)
-    if sig.open_keywords:
-        return
-    for name in kwargs:
-        if name not in sig.names:
-            close = difflib.get_close_matches(name, sig.names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else \
-                f" (it accepts {', '.join(sig.names)}"
-            raise arg_error(name, f"{op_name(key)} has no parameter {name!r}{hint}", kwargs[name])
 
 
 # -- the context manager --------------------------------------------------------
@@ -266,8 +144,9 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
 
     Args:
         list_ops_or_scope: a list/tuple of ops (functions decorated with
-            ``@add_arg_scope``, or ``sl.layers.Layer`` subclasses, whose
-            constructor defaults it then supplies), or a scope saved with
+            ``@add_arg_scope``, or classes decorated with it, such as every
+            public ``sl.layers`` class, whose constructor defaults it then
+            supplies), or a scope saved with
             ``with arg_scope(...) as sc:`` to re-enter (merged over the current
             scope; kwargs must then be empty).
         **kwargs: argument values; each key must be a parameter of every listed op.
@@ -297,10 +176,10 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
     entries = dict(current._entries)
     for op in list_ops_or_scope:
         key = op_key(op)
-        if not _is_scopable(key):
+        if not is_scopable(key):
             raise arg_error("list_ops_or_scope", f"{op_name(op)} is not decorated with @add_arg_scope, so it "
                             "cannot take scoped arguments", list_ops_or_scope)
-        _check_keys(key, kwargs)
+        check_keys(key, kwargs)
         merged = dict(entries.get(key, {}))
         merged.update({name: Scoped(value, origin) for name, value in kwargs.items()})
         entries[key] = MappingProxyType(merged)
@@ -321,10 +200,10 @@ def _merge_saved(current, saved, here):
                                 saved, TypeError)
             items.append((op_key(op), {n: Scoped(v, origin) for n, v in values.items()}))
     for key, values in items:
-        if not _is_scopable(key):
+        if not is_scopable(key):
             raise arg_error("list_ops_or_scope", f"{op_name(key)} is not decorated with @add_arg_scope, so it "
                             "cannot take scoped arguments", saved)
-        _check_keys(key, {n: s.value for n, s in values.items()})
+        check_keys(key, {n: s.value for n, s in values.items()})
         merged = dict(entries.get(key, {}))
         merged.update(values)
         entries[key] = MappingProxyType(merged)
@@ -374,7 +253,7 @@ def resolve(key, args, kwargs, scope=None):
     return merged, used
 
 
-def add_arg_scope(op):
+def add_arg_scope(func):
     """Decorate a function, or a Layer class, so that ``arg_scope`` can supply its arguments.
 
     A function is wrapped; the wrapper keeps its name, docstring and signature.
@@ -392,23 +271,20 @@ def add_arg_scope(op):
         ...     scaled(2.0)
         6.0
     """
-    if isinstance(op, type):
-        return _scoped_class(op)
-    key = op_key(op)
+    if isinstance(func, type):
+        return _scoped_class(func)
+    key = op_key(func)
     if not callable(key):
-        raise arg_error("op", "add_arg_scope decorates functions and Layer classes", op, TypeError)
+        raise arg_error("func", "add_arg_scope decorates functions and classes", func, TypeError)
 
-    @functools.wraps(op)
+    @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .provenance import _record_call
-
         merged, used = resolve(key, args, kwargs)
-        _record_call(key, args, kwargs, used)
-        return op(*args, **merged)
+        record_call(key, args, kwargs, used)
+        return func(*args, **merged)
 
     wrapper._arg_scope_key = key
-    with _lock:
-        _decorated.add(key)
+    register(key)
     return wrapper
 
 
@@ -421,23 +297,20 @@ def _scoped_class(cls):
     def __init__(self, *args, **kwargs):
         if type(self) is not cls:
             return init(self, *args, **kwargs)
-        from .provenance import _record_construction
-
         merged, used = resolve(cls, args, kwargs)
         init(self, *args, **merged)
-        _record_construction(self, cls, args, kwargs, used)
+        record_construction(self, cls, args, kwargs, used)
 
     __init__._arg_scope_class = cls
     cls.__init__ = __init__
-    with _lock:
-        _decorated.add(cls)
+    register(cls)
     return cls
 
 
 def has_arg_scope(op):
-    """``True`` if ``op`` can appear in an ``arg_scope`` list (decorated op or Layer class)."""
+    """``True`` if ``op`` can appear in an ``arg_scope`` list (a function or class decorated with @add_arg_scope)."""
     try:
-        return _is_scopable(op_key(op))
+        return is_scopable(op_key(op))
     except TypeError:
         return False
 
@@ -449,7 +322,7 @@ def arg_scoped_arguments(op):
     TF-Slim meant to. Raises ``ValueError`` for an op that cannot be scoped.
     """
     key = op_key(op)
-    if not _is_scopable(key):
+    if not is_scopable(key):
         raise arg_error("op", "is not decorated with @add_arg_scope", op)
     sig = signature_of(key)
     return tuple(name for name in sig.names if name in sig.defaults)

@@ -34,12 +34,11 @@ import enum
 import threading
 from dataclasses import dataclass
 
-from .arg_scope import arg_error
+from ..validation import arg_error
 
-
-__all__ = ["AUTO_REUSE", "VariableScope", "VariableStore", "variable_scope", "variable_store",
-           "get_variables", "get_regularization_losses", "reset_variables", "current_store",
-           "current_variable_scope"]
+__all__ = ["AUTO_REUSE", "VariableScope", "VariableStore", "current_store", "current_variable_scope",
+           "get_regularization_losses", "get_variables", "reset_variables", "store_creator", "variable_scope",
+           "variable_store"]
 
 
 class _Reuse(enum.Enum):
@@ -298,27 +297,3 @@ def store_creator(reuse, rename=None, store=None):
         return var
 
     return creator
-
-
-def scoped_layer(cls, path, reuse, rename=None, **kwargs):
-    """``cls(name=path, **kwargs)`` whose weights live in the store (used by Slim and tf.layers functions).
-
-    The layer is built with no active arg scope and no recording: the Slim or
-    tf.layers function already resolved (and recorded) its own arguments, and a
-    scope on the Layer class must not leak into them.
-    """
-    from .arg_scope import no_arg_scope
-    from .provenance import suspended
-
-    with no_arg_scope(), suspended():
-        layer = cls(name=path, **kwargs)
-    layer.variable_creator = store_creator(reuse, rename)
-    return layer
-
-
-def input_dtype(inputs):
-    """float64 for float64 inputs, else float32: the dtype a Slim/tf.layers function builds its layer in."""
-    import numpy as np
-
-    dt = getattr(inputs, "dtype", None)
-    return np.dtype(np.float64) if dt is not None and np.dtype(dt) == np.float64 else np.dtype(np.float32)

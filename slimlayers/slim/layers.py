@@ -23,7 +23,8 @@ from .. import activations, initializers
 from ..activations import relu
 from ..validation import arg_error, int_tuple, padding_mode, slim_data_format
 from ..scopes.arg_scope import add_arg_scope
-from ..scopes.variables import input_dtype, scoped_layer, variable_scope, current_variable_scope
+from ..scopes.building import input_dtype, scoped_layer
+from ..scopes.variables import current_variable_scope, variable_scope
 from .initializers import xavier_initializer
 
 __all__ = ["conv2d", "convolution2d", "conv2d_transpose", "convolution2d_transpose", "fully_connected",
