@@ -57,3 +57,13 @@ def _fresh_import(code):
 def test_importing_scopes_does_not_import_layers():
     out = _fresh_import("import sys, slimlayers.scopes; print('slimlayers.layers' in sys.modules)")
     assert out.strip() == "False"
+
+
+def test_tf_layers_face_imports_in_any_order():
+    for first in ("slimlayers.tf_layers", "slimlayers.layers", "slimlayers"):
+        out = _fresh_import(f"import {first}\nimport slimlayers as sl\n"
+                            "print(sl.layers.conv2d is sl.tf_layers.conv2d, sl.layers.dense is sl.tf_layers.dense)")
+        assert out.split() == ["True", "True"], first
+    out = _fresh_import("from slimlayers.layers import conv2d_transpose\nimport slimlayers.layers as l\n"
+                        "print(conv2d_transpose.__module__, 'conv2d' in dir(l))")
+    assert out.split() == ["slimlayers.tf_layers", "True"]
