@@ -12,8 +12,9 @@ What is fixed (each a documented TF-Slim trap):
   in a global mutable stack: two threads, or two asyncio tasks, never see each
   other's scopes (a task starts with a snapshot of its creator's scopes).
 * Keys are checked against the op's signature when the scope opens; a typo
-  raises ``ValueError`` naming the closest parameter (TF-Slim only failed, if
-  at all, at the first call).
+  raises ``ScopeArgumentError`` naming the closest parameter (TF-Slim only
+  failed, if at all, at the first call, with a ``TypeError``; the error is both
+  a ``ValueError`` and a ``TypeError``, so either ``except`` catches it).
 * An argument passed positionally also wins over the scope (TF-Slim raised
   ``TypeError: got multiple values for argument``).
 * The error for an op that cannot be scoped is a formatted sentence (TF-Slim
@@ -23,6 +24,10 @@ What is fixed (each a documented TF-Slim trap):
 * Re-entering a saved scope **merges** it over the current one (saved values
   win, outer entries for other ops/arguments stay). TF-Slim *replaced* the
   current scope, silently dropping outer defaults.
+
+Clearing, as in TF-Slim: ``with arg_scope({}):`` (an empty dict, TF-Slim's
+idiom) runs its block with no active defaults at all; so does
+``with no_arg_scope():``. A saved ``ArgScope`` always merges, even an empty one.
 
 Scope keys are the ops themselves (the undecorated function, or the
 decorated class), not TF-Slim's ``str(func)``. Aliases that are the same object
@@ -46,10 +51,10 @@ from types import MappingProxyType
 
 from ..validation import arg_error
 from .provenance import record_call, record_construction
-from .signatures import check_keys, is_scopable, op_key, op_name, register, signature_of
+from .signatures import ScopeArgumentError, check_keys, is_scopable, op_key, op_name, register, signature_of
 
-__all__ = ["ArgScope", "ScopeOrigin", "add_arg_scope", "arg_scope", "arg_scoped_arguments", "current_arg_scope",
-           "has_arg_scope", "no_arg_scope", "resolve"]
+__all__ = ["ArgScope", "ScopeArgumentError", "ScopeOrigin", "add_arg_scope", "arg_scope", "arg_scoped_arguments",
+           "current_arg_scope", "has_arg_scope", "no_arg_scope", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -146,13 +151,18 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
         list_ops_or_scope: a list/tuple of ops (functions decorated with
             ``@add_arg_scope``, or classes decorated with it, such as every
             public ``sl.layers`` class, whose constructor defaults it then
-            supplies), or a scope saved with
-            ``with arg_scope(...) as sc:`` to re-enter (merged over the current
-            scope; kwargs must then be empty).
+            supplies), or a scope saved with ``with arg_scope(...) as sc:``
+            to re-enter (merged over the current scope; kwargs must then be
+            empty), or ``{}``: no active defaults in the block (TF-Slim's way
+            to clear them; see also ``no_arg_scope()``).
         **kwargs: argument values; each key must be a parameter of every listed op.
 
     Returns:
         A context manager yielding the new, immutable ``ArgScope``.
+
+    Raises:
+        ScopeArgumentError: (a ``ValueError`` and a ``TypeError``) a key is not a
+            parameter of a listed op.
 
     Example:
         >>> with arg_scope([sl.slim.conv2d], padding="VALID") as sc:
@@ -160,6 +170,9 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
         >>> with arg_scope(sc):          # re-enter the saved scope later
         ...     sl.slim.conv2d(np.ones((1, 4, 4, 1), "float32"), 1, 3).shape
         (1, 2, 2, 1)
+        >>> with arg_scope(sc), arg_scope({}):   # {} clears every active default
+        ...     dict(current_arg_scope())
+        {}
     """
     frame = sys._getframe(1)
     here = (frame.f_code.co_filename, frame.f_lineno)
@@ -168,6 +181,8 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
         if kwargs:
             raise ValueError(f"arg_scope: when re-entering a saved scope, kwargs must be empty (the saved "
                              f"scope already holds the values). Received: kwargs={kwargs!r}")
+        if not list_ops_or_scope and not isinstance(list_ops_or_scope, ArgScope):
+            return _ArgScopeContext(EMPTY)  # TF-Slim's `arg_scope({})`: no defaults in the block
         return _ArgScopeContext(_merge_saved(current, list_ops_or_scope, here))
     if not isinstance(list_ops_or_scope, (list, tuple)):
         raise arg_error("list_ops_or_scope", "must be a list/tuple of ops or a saved scope "
@@ -215,21 +230,18 @@ def current_arg_scope():
     return _current.get()
 
 
-class _NoArgScope:
-    """Run a block with no active arg scope (used when Slim builds its Layers)."""
-
-    __slots__ = ("_token",)
-
-    def __enter__(self):
-        self._token = _current.set(EMPTY)
-
-    def __exit__(self, *exc):
-        _current.reset(self._token)
-        return False
-
-
 def no_arg_scope():
-    return _NoArgScope()
+    """Run a block with no active arg scope (like TF-Slim's ``with arg_scope({}):``); yields the empty scope.
+
+    Slim and tf.layers functions build their Layers inside it, so a scope on a
+    Layer class never leaks into them.
+
+    Example:
+        >>> with arg_scope([sl.slim.conv2d], padding="VALID"), no_arg_scope():
+        ...     sl.slim.conv2d in current_arg_scope()
+        False
+    """
+    return _ArgScopeContext(EMPTY)
 
 
 # -- resolution -----------------------------------------------------------------

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from ..validation import arg_error
 
-__all__ = ["OpSignature", "check_keys", "is_scopable", "op_key", "op_name", "register",
+__all__ = ["OpSignature", "ScopeArgumentError", "check_keys", "is_scopable", "op_key", "op_name", "register",
            "signature_of"]
 
 # Decorated ops, weakly: a class defined inside a function can still be collected.
@@ -139,14 +139,23 @@ def _build_signature(params, open_keywords=None, has_var_positional=None):
 
 
 # -- key check ------------------------------------------------------------------
+class ScopeArgumentError(ValueError, TypeError):
+    """An ``arg_scope`` key the op does not accept.
+
+    Raised when the scope opens. It is a ``ValueError`` (slimlayers' argument
+    errors) and a ``TypeError`` (what TF-Slim raised, later, at the op's call:
+    "got an unexpected keyword argument"), so code written for either catches it.
+    """
+
+
 def check_keys(key, kwargs):
-    """Raise ``ValueError`` for the first key of ``kwargs`` that op ``key`` does not accept."""
+    """Raise ``ScopeArgumentError`` for the first key of ``kwargs`` that op ``key`` does not accept."""
     sig = signature_of(key)
     if sig.open_keywords:
         return
     for name in kwargs:
         if name not in sig.names:
             close = difflib.get_close_matches(name, sig.names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else \
-                f" (it accepts {', '.join(sig.names)}"
-            raise arg_error(name, f"{op_name(key)} has no parameter {name!r}{hint}", kwargs[name])
+            hint = f"did you mean {close[0]!r}?" if close else f"it accepts {', '.join(sig.names)}"
+            raise arg_error(name, f"{op_name(key)} has no parameter {name!r} ({hint})", kwargs[name],
+                            ScopeArgumentError)
