@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 # Subpackages load on first use: `import slimlayers` stays fast and a script
 # that only needs `sl.nn` never pays for models or datasets.
 _SUBMODULES = ("activations", "callbacks", "datasets", "initializers", "kernels", "layers", "losses",
-               "metrics", "mindspore", "models", "nn", "optimizers", "random", "regularizers", "scopes", "slim")
+               "metrics", "mindspore", "models", "nn", "optimizers", "random", "regularizers", "scopes", "slim",
+               "tf_layers")
 
 
 def __getattr__(name):

@@ -85,6 +85,31 @@ def test_saved_scope_reentry_merges_over_current_scope():
     assert op(0)["a"] == 1
 
 
+def test_empty_dict_clears_every_active_default_as_in_tf_slim():
+    # TF-Slim pushes a dict scope as is (semantics.md §4.4), so `arg_scope({})` runs with no defaults.
+    with arg_scope([op], a=5), arg_scope([other], a=6):
+        with arg_scope({}) as inner:
+            assert dict(inner) == {} and dict(current_arg_scope()) == {}
+            assert op(0)["a"] == 1 and other(0)["a"] == 10
+        assert op(0)["a"] == 5 and other(0)["a"] == 6
+
+
+def test_saved_empty_scope_still_merges():
+    with arg_scope([]) as empty:
+        pass
+    with arg_scope([op], a=5), arg_scope(empty):
+        assert op(0)["a"] == 5
+
+
+def test_no_arg_scope_runs_a_block_without_defaults():
+    with arg_scope([op], a=5):
+        with sl.scopes.no_arg_scope() as scope:
+            assert dict(scope) == {} and op(0)["a"] == 1
+        assert op(0)["a"] == 5
+    with arg_scope([sl.layers.Dense], use_bias=False), sl.scopes.no_arg_scope():
+        assert sl.layers.Dense(2).use_bias
+
+
 def test_saved_scope_with_kwargs_is_rejected():
     with arg_scope([op], a=5) as saved:
         pass
@@ -145,6 +170,26 @@ def test_key_must_fit_every_listed_op():
     with pytest.raises(ValueError, match="conv2d_transpose|convolution2d_transpose"):
         with arg_scope([sl.slim.conv2d, sl.slim.conv2d_transpose], rate=2):  # transpose has no `rate`
             pass
+
+
+def test_unknown_key_message_lists_the_parameters_in_closed_parentheses():
+    with pytest.raises(ValueError) as err:
+        with arg_scope([op], d=1):
+            pass
+    assert str(err.value).endswith("has no parameter 'd' (it accepts x, a, b, c). Received: d=1")
+
+
+@pytest.mark.parametrize("expected", [ValueError, TypeError])
+def test_unknown_key_error_is_caught_as_slimlayers_or_tf_slim_error(expected):
+    # TF-Slim raised TypeError("... got an unexpected keyword argument ...") at the call (semantics.md §4.4);
+    # slimlayers raises earlier, when the scope opens, with an error that is both.
+    for open_scope in (lambda: arg_scope([sl.slim.conv2d], paddin="VALID"),
+                       lambda: arg_scope({op: {"d": 1}}),
+                       lambda: arg_scope([sl.layers.Conv2D], kernel_regulariser=None)):
+        with pytest.raises(expected) as err:
+            with open_scope():
+                raise AssertionError("the with body must not run")
+        assert isinstance(err.value, sl.scopes.ScopeArgumentError)
 
 
 def test_op_with_var_keywords_accepts_any_key():
@@ -262,17 +307,20 @@ def test_keras_class_keys_are_checked_including_inherited_layer_arguments():
     assert layer.dtype == np.float64 and not layer.trainable
 
 
+@add_arg_scope
 class Base(sl.layers.Layer):
     def __init__(self, units=1, tag="base", **kwargs):
         super().__init__(**kwargs)
         self.units, self.tag = units, tag
 
 
+@add_arg_scope
 class Child(Base):
     def __init__(self, units=2, **kwargs):
         super().__init__(units=units, **kwargs)
 
 
+@add_arg_scope
 class Grandchild(Child):
     pass
 
@@ -288,6 +336,38 @@ def test_class_scope_applies_to_that_exact_class_only():
         assert Base().units == 1 and Grandchild().units == 2
     with arg_scope([Grandchild], units=7):         # a class without its own __init__ works too
         assert Grandchild().units == 7 and Child().units == 2
+
+
+def test_every_public_layer_class_is_marked_and_plain_subclasses_are_not():
+    public = [getattr(sl.layers, n) for n in sl.layers.__all__]
+    classes = [c for c in public
+               if isinstance(c, type) and issubclass(c, sl.layers.Layer) and c is not sl.layers.Layer]
+    assert len(classes) == 15 and all(has_arg_scope(c) for c in classes)
+
+    class Unmarked(sl.layers.Conv2D):
+        pass
+
+    assert not has_arg_scope(Unmarked) and not has_arg_scope(sl.layers.Layer)
+    with pytest.raises(ValueError, match="Unmarked is not decorated with @add_arg_scope"):
+        with arg_scope([Unmarked], padding="same"):
+            pass
+    with arg_scope([sl.layers.Conv2D], padding="same"):  # exact class only: the subclass keeps its default
+        assert Unmarked(1, 1).padding == "valid"
+
+
+def test_add_arg_scope_on_a_class_returns_the_class_and_is_idempotent():
+    @add_arg_scope
+    class Tagged(sl.layers.Layer):
+        def __init__(self, tag="plain", **kwargs):
+            super().__init__(**kwargs)
+            self.tag = tag
+
+    init = Tagged.__init__
+    assert add_arg_scope(Tagged) is Tagged and Tagged.__init__ is init
+    assert list(inspect.signature(Tagged).parameters)[0] == "tag"
+    with arg_scope([Tagged], tag="scoped"):
+        layer = Tagged()
+    assert layer.tag == "scoped" and explain(layer)["tag"].source == "scope"
 
 
 def test_layer_class_scope_does_not_leak_into_slim_functions():

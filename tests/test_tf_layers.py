@@ -105,3 +105,12 @@ def test_activation_and_trainable_flags():
     y = sl.layers.dense(x, 4, activation="relu", trainable=False)
     assert (np.asarray(y) >= 0).all()
     assert sl.scopes.get_variables(trainable=True) == []
+
+
+@pytest.mark.parametrize("data_format", [None, "CHANNELS_LAST", "NHWC", 1])
+def test_data_format_is_spelled_exactly(data_format):
+    with pytest.raises(ValueError, match=r"Invalid argument `data_format`: must be 'channels_last' or "
+                                         r"'channels_first'\. Received: data_format="):
+        sl.layers.conv2d(np.ones((1, 4, 4, 2), "float32"), 3, 3, data_format=data_format)
+    assert sl.layers.conv2d(np.ones((1, 2, 4, 4), "float32"), 3, 3, data_format="channels_first").shape == \
+        (1, 3, 2, 2)

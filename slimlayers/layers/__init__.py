@@ -17,12 +17,27 @@ from .regularization import Dropout
 from .reshaping import UpSampling2D
 from .symbolic import SymbolicTensor
 
-from .functional import conv2d, conv2d_transpose, dense  # tf.layers-style functions
-
 __all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
            "Conv2DTranspose", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU",
            "MaxPooling2D", "Reshape", "SymbolicTensor", "UpSampling2D", "conv2d", "conv2d_transpose", "dense"]
 
-for _cls in (globals()[_name] for _name in __all__):  # what a saved model config may name
+for _cls in (globals().get(_name) for _name in __all__):  # what a saved model config may name
     if isinstance(_cls, type) and issubclass(_cls, Layer):
         register_layer(_cls)
+
+# Namespace re-export, the one import from layers up to a face: the tf.layers-style functions live in
+# slimlayers.tf_layers (which imports the classes above). They are fetched on first access, so either
+# module can be imported first without a circular-import failure.
+_TF_LAYERS_FUNCTIONS = ("conv2d", "conv2d_transpose", "dense")
+
+
+def __getattr__(name):
+    if name in _TF_LAYERS_FUNCTIONS:
+        from .. import tf_layers
+
+        return getattr(tf_layers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TF_LAYERS_FUNCTIONS))

@@ -20,6 +20,13 @@ Example:
     ...         return x * self.w
     >>> Scale()(np.ones((2, 3), "float32")).shape
     (2, 3)
+
+A layer's ``variable_creator`` decides where its variables come from (here: one shared variable):
+    >>> shared = Variable(np.full(3, 2.0, "float32"), name="shared")
+    >>> layer = Scale()
+    >>> layer.variable_creator = lambda next_creator, **request: shared
+    >>> layer(np.ones((2, 3), "float32")).numpy()[0], layer.weights[0] is shared
+    (array([2., 2., 2.], dtype=float32), True)
 """
 from __future__ import annotations
 
@@ -51,16 +58,18 @@ class Layer:
         name: unique default derived from the class name (``conv2d``, ``conv2d_1``, …).
         dtype: ``"float32"`` (default) or ``"float64"``; inputs are cast to it.
         activity_regularizer: penalty on the output, added to ``losses`` divided by the batch size.
+
+    Attributes:
+        variable_creator: where this layer's variables come from (TF's ``variable_creator_scope``
+            hook, per layer). ``None`` (default): ``add_weight`` creates and initialises a new
+            ``Variable``. Set to ``creator(next_creator, **request)`` to decide yourself: ``request``
+            holds ``name`` (``"<layer name>/<weight name>"``), ``shape``, ``dtype``, ``initializer``,
+            ``regularizer``, ``trainable`` and ``fan_axes``; ``next_creator(**request)`` creates the
+            variable the default way. Whatever the creator returns becomes the layer's weight (Slim and
+            tf.layers functions use this to share variables through the ``sl.scopes`` store).
     """
 
     takes_input_list = False  # merge layers (Add, Concatenate) are called on a list of tensors
-
-    def __init_subclass__(cls, **kwargs):
-        # arg_scope support: `with sl.scopes.arg_scope([cls], ...)` supplies constructor defaults.
-        super().__init_subclass__(**kwargs)
-        from ..scopes.layer_hook import install  # standard library + scopes only; never imports layers
-
-        install(cls)
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None):
         from .. import regularizers
@@ -74,6 +83,7 @@ class Layer:
         self._weights: list[Variable] = []
         self._frozen_ids: set[int] = set()
         self._activity_losses: list[Tensor] = []
+        self.variable_creator = None  # see the class docstring
         self.built = False
         self.input_shape = None
 
@@ -95,25 +105,31 @@ class Layer:
 
     def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True, dtype=None,
                    fan_axes=None):
-        """Create, initialise and track a ``Variable`` called ``<layer name>/<name>``.
+        """Create (or, through ``variable_creator``, obtain) and track a ``Variable`` called ``<layer name>/<name>``.
 
         An unseeded initializer draws from the stream keyed by that path, so
         ``sl.set_seed`` makes weights reproducible layer by layer. ``fan_axes``
         ``(in_axes, out_axes)`` tells fan-based initializers which axes are which.
         """
-        from .. import initializers, regularizers
-
-        dtype = np.dtype(dtype) if dtype is not None else self.dtype
-        shape = tuple(int(s) for s in shape)
-        path = f"{self.name}/{name}"
-        check_allocation(f"Weight {path!r}", shape, dtype)
-        init = initializers.get(initializer)
-        value = initializers.initialize(init, shape, dtype, key=path, fan_axes=fan_axes)
-        var = Variable(value, trainable=trainable and self._trainable, name=path, dtype=dtype)
-        var.regularizer = regularizers.get(regularizer)
+        request = {"name": f"{self.name}/{name}", "shape": tuple(int(s) for s in shape),
+                   "dtype": np.dtype(dtype) if dtype is not None else self.dtype, "initializer": initializer,
+                   "regularizer": regularizer, "trainable": trainable, "fan_axes": fan_axes}
+        creator = self.variable_creator
+        var = creator(self._new_variable, **request) if creator is not None else self._new_variable(**request)
         if not trainable:  # stays frozen whatever `layer.trainable` becomes (e.g. moving statistics)
             self._frozen_ids.add(id(var))
         self._weights.append(var)
+        return var
+
+    def _new_variable(self, *, name, shape, dtype, initializer, regularizer, trainable, fan_axes):
+        """The default variable creator: a new, initialised ``Variable`` called ``name``."""
+        from .. import initializers, regularizers
+
+        check_allocation(f"Weight {name!r}", shape, dtype)
+        init = initializers.get(initializer)
+        value = initializers.initialize(init, shape, dtype, key=name, fan_axes=fan_axes)
+        var = Variable(value, trainable=trainable and self._trainable, name=name, dtype=dtype)
+        var.regularizer = regularizers.get(regularizer)
         return var
 
     # -- calling ------------------------------------------------------------

@@ -18,6 +18,7 @@ from .. import activations, initializers, regularizers
 from ..nn.conv import fused_conv2d, fused_conv2d_transpose
 from ..nn.layout import join_shape, split_shape
 from ..nn.shapes import check_output_padding, check_strides_and_dilation, forward_geometry, transpose_geometry
+from ..scopes import add_arg_scope
 from ..validation import arg_error, check_int, int_tuple, keras_data_format, padding_mode, to_tf_format
 from .input_spec import check_axis_size, check_rank
 from .base import Layer
@@ -93,6 +94,7 @@ class _Conv(Layer):
         return join_shape(n, oh, ow, self.filters, self.data_format)
 
 
+@add_arg_scope
 class Conv2D(_Conv):
     """2-D convolution (cross-correlation) layer, as ``keras.layers.Conv2D``.
 
@@ -136,6 +138,7 @@ class Conv2D(_Conv):
                                 context=f"layer {self.name!r}")[1]
 
 
+@add_arg_scope
 class Conv2DTranspose(_Conv):
     """Transposed 2-D convolution (the adjoint of ``Conv2D``), as ``keras.layers.Conv2DTranspose``.
 

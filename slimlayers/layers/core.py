@@ -15,12 +15,14 @@ import numbers
 from .. import activations, initializers, regularizers
 from ..autodiff import ops
 from ..validation import arg_error, check_int, keras_data_format
+from ..scopes import add_arg_scope
 from .base import Layer
 from .symbolic import SymbolicTensor
 
 __all__ = ["Activation", "Dense", "Flatten", "Input", "InputLayer", "LeakyReLU", "Reshape"]
 
 
+@add_arg_scope
 class InputLayer(Layer):
     """The entry point of a functional model: holds a ``SymbolicTensor`` of shape ``(batch_size, *shape)``.
 
@@ -65,6 +67,7 @@ def Input(shape=None, batch_size=None, dtype=None, name=None):  # noqa: N802 - K
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
 
 
+@add_arg_scope
 class Dense(Layer):
     """Fully connected layer on the last axis: ``activation(x @ kernel + bias)``.
 
@@ -121,6 +124,7 @@ class Dense(Layer):
         return self.activation(y)
 
 
+@add_arg_scope
 class Flatten(Layer):
     """Flatten every axis but the batch: ``(N, d1, d2, ...) -> (N, d1*d2*...)``.
 
@@ -146,6 +150,7 @@ class Flatten(Layer):
         return ops.reshape(inputs, (inputs.shape[0], math.prod(inputs.shape[1:])))
 
 
+@add_arg_scope
 class Reshape(Layer):
     """Reshape every sample to ``target_shape`` (the batch axis is kept); one entry may be -1.
 
@@ -187,6 +192,7 @@ class Reshape(Layer):
         return ops.reshape(inputs, self._resolve(inputs.shape))
 
 
+@add_arg_scope
 class Activation(Layer):
     """Apply an activation function (a name such as ``"relu"`` or a callable).
 
@@ -203,6 +209,7 @@ class Activation(Layer):
         return self.activation(inputs)
 
 
+@add_arg_scope
 class LeakyReLU(Layer):
     """``x if x >= 0 else negative_slope * x`` (Keras 3 layer default 0.3; ``alpha=`` is accepted too).
 

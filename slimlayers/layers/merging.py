@@ -13,6 +13,7 @@ import numbers
 
 from ..autodiff import ops
 from ..validation import arg_error
+from ..scopes import add_arg_scope
 from .base import Layer
 
 __all__ = ["Add", "Concatenate"]
@@ -32,6 +33,7 @@ class _Merge(Layer):
         super().build(input_shape)
 
 
+@add_arg_scope
 class Concatenate(_Merge):
     """Join tensors along ``axis``; every other axis must match.
 
@@ -66,6 +68,7 @@ class Concatenate(_Merge):
         return ops.concat(inputs, axis=self.axis)
 
 
+@add_arg_scope
 class Add(_Merge):
     """Elementwise sum of a list of tensors of the same (or broadcast-compatible) shape."""
 

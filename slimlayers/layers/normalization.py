@@ -20,11 +20,13 @@ import numbers
 from .. import initializers, regularizers
 from ..validation import arg_error
 from ..nn.normalization import batch_normalization, moments
+from ..scopes import add_arg_scope
 from .base import Layer
 
 __all__ = ["BatchNormalization"]
 
 
+@add_arg_scope
 class BatchNormalization(Layer):
     """Batch normalization layer (Keras 3).
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from ..validation import int_tuple, keras_data_format, padding_mode, to_tf_format
 from ..nn.pooling import avg_pool2d, max_pool2d
-from ..nn.shapes import forward_geometry
 from ..nn.layout import join_shape, split_shape
+from ..nn.shapes import forward_geometry
+from ..scopes import add_arg_scope
 from .input_spec import check_rank
 from .base import Layer
 
@@ -50,6 +51,7 @@ class _Pooling2D(Layer):
                         data_format=to_tf_format(self.data_format))
 
 
+@add_arg_scope
 class MaxPooling2D(_Pooling2D):
     """Maximum over ``pool_size`` windows (``strides`` default to ``pool_size``).
 
@@ -66,6 +68,7 @@ class MaxPooling2D(_Pooling2D):
         super().__init__(pool_size, strides, padding, data_format, name, trainable, dtype)
 
 
+@add_arg_scope
 class AveragePooling2D(_Pooling2D):
     """Mean over ``pool_size`` windows (``'same'``: over the cells inside the input).
 

@@ -15,11 +15,13 @@ import numpy as np
 from .. import random
 from ..nn.dropout import check_rate, dropout, noise_shape_for
 from ..validation import arg_error
+from ..scopes import add_arg_scope
 from .base import Layer
 
 __all__ = ["Dropout"]
 
 
+@add_arg_scope
 class Dropout(Layer):
     """Zero each element with probability ``rate`` during training and scale the rest by ``1/(1-rate)``.
 

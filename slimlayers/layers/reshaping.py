@@ -13,12 +13,14 @@ from __future__ import annotations
 from ..validation import arg_error, int_tuple, keras_data_format, to_tf_format
 from ..nn.resize import METHODS, resize
 from ..nn.layout import join_shape, split_shape
+from ..scopes import add_arg_scope
 from .input_spec import check_rank
 from .base import Layer
 
 __all__ = ["UpSampling2D"]
 
 
+@add_arg_scope
 class UpSampling2D(Layer):
     """Upsample the spatial axes by integer factors.
 

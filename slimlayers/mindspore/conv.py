@@ -24,6 +24,7 @@ from ..layers.catalog import register_layer
 from ..nn.conv import fused_conv2d, fused_conv2d_transpose
 from ..nn.layout import join_shape, split_shape
 from ..nn.shapes import check_output_padding, forward_geometry, zero_padded_transpose_geometry
+from ..scopes import add_arg_scope
 from ..validation import check_int, int_tuple
 from . import arguments
 from .initializers import FAN_AXES, default_bias_init, default_weight_init, resolve
@@ -120,6 +121,7 @@ def _dims(pair):
 
 
 @register_layer(package="mindspore")
+@add_arg_scope
 class Conv2d(_Conv):
     """2-D convolution (cross-correlation), as ``mindspore.nn.Conv2d``.
 
@@ -172,6 +174,7 @@ class Conv2d(_Conv):
 
 
 @register_layer(package="mindspore")
+@add_arg_scope
 class Conv2dTranspose(_Conv):
     """Transposed 2-D convolution (the adjoint of ``Conv2d``), as ``mindspore.nn.Conv2dTranspose``.
 

@@ -12,8 +12,9 @@ What is fixed (each a documented TF-Slim trap):
   in a global mutable stack: two threads, or two asyncio tasks, never see each
   other's scopes (a task starts with a snapshot of its creator's scopes).
 * Keys are checked against the op's signature when the scope opens; a typo
-  raises ``ValueError`` naming the closest parameter (TF-Slim only failed, if
-  at all, at the first call).
+  raises ``ScopeArgumentError`` naming the closest parameter (TF-Slim only
+  failed, if at all, at the first call, with a ``TypeError``; the error is both
+  a ``ValueError`` and a ``TypeError``, so either ``except`` catches it).
 * An argument passed positionally also wins over the scope (TF-Slim raised
   ``TypeError: got multiple values for argument``).
 * The error for an op that cannot be scoped is a formatted sentence (TF-Slim
@@ -24,8 +25,12 @@ What is fixed (each a documented TF-Slim trap):
   win, outer entries for other ops/arguments stay). TF-Slim *replaced* the
   current scope, silently dropping outer defaults.
 
-Scope keys are the ops themselves (the undecorated function, or the Layer
-class), not TF-Slim's ``str(func)``. Aliases that are the same object
+Clearing, as in TF-Slim: ``with arg_scope({}):`` (an empty dict, TF-Slim's
+idiom) runs its block with no active defaults at all; so does
+``with no_arg_scope():``. A saved ``ArgScope`` always merges, even an empty one.
+
+Scope keys are the ops themselves (the undecorated function, or the
+decorated class), not TF-Slim's ``str(func)``. Aliases that are the same object
 (``sl.slim.conv2d`` / ``sl.slim.convolution2d``) share one entry.
 
 Example:
@@ -38,18 +43,18 @@ Example:
 from __future__ import annotations
 
 import contextvars
-import difflib
 import functools
-import inspect
 import sys
-import threading
-import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from collections.abc import Mapping
 
-__all__ = ["ArgScope", "ScopeOrigin", "arg_scope", "add_arg_scope", "current_arg_scope", "has_arg_scope",
-           "arg_scoped_arguments", "op_key", "op_name"]
+from ..validation import arg_error
+from .provenance import record_call, record_construction
+from .signatures import ScopeArgumentError, check_keys, is_scopable, op_key, op_name, register, signature_of
+
+__all__ = ["ArgScope", "ScopeArgumentError", "ScopeOrigin", "add_arg_scope", "arg_scope", "arg_scoped_arguments",
+           "current_arg_scope", "has_arg_scope", "no_arg_scope", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class Scoped:
 class ArgScope(Mapping):
     """An immutable arg scope: ``{op: {argument: value}}``.
 
-    Index it with the op (decorated or not, or a Layer class); each entry is a
+    Index it with the op (the function, decorated or not, or the class); each entry is a
     read-only mapping of argument values. ``origin(op, name)`` tells which
     ``with arg_scope`` line set a value.
     """
@@ -117,137 +122,8 @@ class ArgScope(Mapping):
         return f"ArgScope({{{body}}})"
 
 
-def arg_error(*args, **kwargs):
-    """``slimlayers.validation.arg_error``, imported on first use: importing scopes stays stdlib-only
-    (``Layer.__init_subclass__`` imports it while the layers package is still loading)."""
-    from ..validation import arg_error as make
-
-    return make(*args, **kwargs)
-
-
 EMPTY = ArgScope()
 _current = contextvars.ContextVar("slimlayers_arg_scope", default=EMPTY)
-
-# Ops accepted in arg_scope lists: functions decorated with @add_arg_scope and Layer
-# subclasses (registered by Layer.__init_subclass__). Weak, so classes can be collected.
-_lock = threading.Lock()
-_decorated: "weakref.WeakSet" = weakref.WeakSet()
-_layer_classes: "weakref.WeakSet" = weakref.WeakSet()
-_signatures: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-# -- op identity ----------------------------------------------------------------
-def op_key(op):
-    """The scope key of ``op``: the undecorated function, or the class itself."""
-    return getattr(op, "_arg_scope_key", op) if not isinstance(op, type) else op
-
-
-def op_name(op):
-    key = op_key(op)
-    module = getattr(key, "__module__", None) or ""
-    qual = getattr(key, "__qualname__", None) or getattr(key, "__name__", None) or repr(key)
-    if module.startswith("slimlayers."):
-        module = "sl." + module.split(".")[1]  # sl.slim.conv2d, sl.layers.Conv2D
-    return f"{module}.{qual}" if module else qual
-
-
-def _is_scopable(key):
-    return key in _decorated or (isinstance(key, type) and key in _layer_classes)
-
-
-def register_layer_class(cls):
-    """Called by ``Layer.__init_subclass__``: every Layer subclass may appear in an arg_scope list."""
-    with _lock:
-        _layer_classes.add(cls)
-
-
-# -- signatures -----------------------------------------------------------------
-@dataclass(frozen=True)
-class OpSignature:
-    """What arg_scope needs to know about an op's parameters (computed once per op)."""
-
-    names: tuple            # every parameter a keyword can reach, in order
-    positional: tuple       # parameters that positional arguments fill, in order
-    defaults: MappingProxyType
-    open_keywords: bool     # the op takes **kwargs all the way down: any key is accepted
-    has_var_positional: bool
-
-
-def signature_of(key):
-    sig = _signatures.get(key)
-    if sig is None:
-        sig = _class_signature(key) if isinstance(key, type) else _function_signature(key)
-        _signatures[key] = sig
-    return sig
-
-
-def _parameters(func, skip_self):
-    params = list(inspect.signature(func).parameters.values())
-    return params[1:] if skip_self and params else params
-
-
-def _function_signature(func, skip_self=False):
-    return _build_signature(_parameters(func, skip_self), open_keywords=None)
-
-
-def _class_signature(cls):
-    # A constructor ending in **kwargs forwards them to its parent: follow the MRO
-    # until a constructor without **kwargs, so Layer's own arguments (name, dtype,
-    # trainable, ...) are accepted and typos are still caught.
-    params, seen = [], set()
-    open_keywords, first, has_var_pos = True, True, False
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None or klass is object:
-            continue
-        own = _parameters(init, skip_self=True)
-        if first:
-            has_var_pos = any(p.kind == p.VAR_POSITIONAL for p in own)
-        for p in own:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in seen:
-                continue
-            if not first and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-                p = p.replace(kind=p.KEYWORD_ONLY)  # a parent's parameters are reached by keyword only
-            seen.add(p.name)
-            params.append(p)
-        first = False
-        if not any(p.kind == p.VAR_KEYWORD for p in own):
-            open_keywords = False
-            break
-    return _build_signature(params, open_keywords, has_var_pos)
-
-
-def _build_signature(params, open_keywords=None, has_var_positional=None):
-    if open_keywords is None:
-        open_keywords = any(p.kind == p.VAR_KEYWORD for p in params)
-    if has_var_positional is None:
-        has_var_positional = any(p.kind == p.VAR_POSITIONAL for p in params)
-    named = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    positional = []
-    for p in params:
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            positional.append(p.name)
-        elif p.kind == p.VAR_POSITIONAL:
-            break
-    return OpSignature(
-        names=tuple(p.name for p in named if p.kind != p.POSITIONAL_ONLY),
-        positional=tuple(positional),
-        defaults=MappingProxyType({p.name: p.default for p in named if p.default is not p.empty}),
-        open_keywords=open_keywords,
-        has_var_positional=has_var_positional,
-    )
-
-
-def _check_keys(key, kwargs):
-    sig = signature_of(key)
-    if sig.open_keywords:
-        return
-    for name in kwargs:
-        if name not in sig.names:
-            close = difflib.get_close_matches(name, sig.names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else \
-                f" (it accepts {', '.join(sig.names)}"
-            raise arg_error(name, f"{op_name(key)} has no parameter {name!r}{hint}", kwargs[name])
 
 
 # -- the context manager --------------------------------------------------------
@@ -273,14 +149,20 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
 
     Args:
         list_ops_or_scope: a list/tuple of ops (functions decorated with
-            ``@add_arg_scope``, or ``sl.layers.Layer`` subclasses, whose
-            constructor defaults it then supplies), or a scope saved with
-            ``with arg_scope(...) as sc:`` to re-enter (merged over the current
-            scope; kwargs must then be empty).
+            ``@add_arg_scope``, or classes decorated with it, such as every
+            public ``sl.layers`` class, whose constructor defaults it then
+            supplies), or a scope saved with ``with arg_scope(...) as sc:``
+            to re-enter (merged over the current scope; kwargs must then be
+            empty), or ``{}``: no active defaults in the block (TF-Slim's way
+            to clear them; see also ``no_arg_scope()``).
         **kwargs: argument values; each key must be a parameter of every listed op.
 
     Returns:
         A context manager yielding the new, immutable ``ArgScope``.
+
+    Raises:
+        ScopeArgumentError: (a ``ValueError`` and a ``TypeError``) a key is not a
+            parameter of a listed op.
 
     Example:
         >>> with arg_scope([sl.slim.conv2d], padding="VALID") as sc:
@@ -288,6 +170,9 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
         >>> with arg_scope(sc):          # re-enter the saved scope later
         ...     sl.slim.conv2d(np.ones((1, 4, 4, 1), "float32"), 1, 3).shape
         (1, 2, 2, 1)
+        >>> with arg_scope(sc), arg_scope({}):   # {} clears every active default
+        ...     dict(current_arg_scope())
+        {}
     """
     frame = sys._getframe(1)
     here = (frame.f_code.co_filename, frame.f_lineno)
@@ -296,6 +181,8 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
         if kwargs:
             raise ValueError(f"arg_scope: when re-entering a saved scope, kwargs must be empty (the saved "
                              f"scope already holds the values). Received: kwargs={kwargs!r}")
+        if not list_ops_or_scope and not isinstance(list_ops_or_scope, ArgScope):
+            return _ArgScopeContext(EMPTY)  # TF-Slim's `arg_scope({})`: no defaults in the block
         return _ArgScopeContext(_merge_saved(current, list_ops_or_scope, here))
     if not isinstance(list_ops_or_scope, (list, tuple)):
         raise arg_error("list_ops_or_scope", "must be a list/tuple of ops or a saved scope "
@@ -304,11 +191,10 @@ def arg_scope(list_ops_or_scope, /, **kwargs):
     entries = dict(current._entries)
     for op in list_ops_or_scope:
         key = op_key(op)
-        if not _is_scopable(key):
-            raise arg_error("list_ops_or_scope", f"{op_name(op)} is not decorated with @add_arg_scope and is "
-                            "not an sl.layers.Layer subclass, so it cannot take scoped arguments",
-                            list_ops_or_scope)
-        _check_keys(key, kwargs)
+        if not is_scopable(key):
+            raise arg_error("list_ops_or_scope", f"{op_name(op)} is not decorated with @add_arg_scope, so it "
+                            "cannot take scoped arguments", list_ops_or_scope)
+        check_keys(key, kwargs)
         merged = dict(entries.get(key, {}))
         merged.update({name: Scoped(value, origin) for name, value in kwargs.items()})
         entries[key] = MappingProxyType(merged)
@@ -329,10 +215,10 @@ def _merge_saved(current, saved, here):
                                 saved, TypeError)
             items.append((op_key(op), {n: Scoped(v, origin) for n, v in values.items()}))
     for key, values in items:
-        if not _is_scopable(key):
-            raise arg_error("list_ops_or_scope", f"{op_name(key)} is not decorated with @add_arg_scope and "
-                            "is not an sl.layers.Layer subclass", saved)
-        _check_keys(key, {n: s.value for n, s in values.items()})
+        if not is_scopable(key):
+            raise arg_error("list_ops_or_scope", f"{op_name(key)} is not decorated with @add_arg_scope, so it "
+                            "cannot take scoped arguments", saved)
+        check_keys(key, {n: s.value for n, s in values.items()})
         merged = dict(entries.get(key, {}))
         merged.update(values)
         entries[key] = MappingProxyType(merged)
@@ -344,21 +230,18 @@ def current_arg_scope():
     return _current.get()
 
 
-class _NoArgScope:
-    """Run a block with no active arg scope (used when Slim builds its Layers)."""
-
-    __slots__ = ("_token",)
-
-    def __enter__(self):
-        self._token = _current.set(EMPTY)
-
-    def __exit__(self, *exc):
-        _current.reset(self._token)
-        return False
-
-
 def no_arg_scope():
-    return _NoArgScope()
+    """Run a block with no active arg scope (like TF-Slim's ``with arg_scope({}):``); yields the empty scope.
+
+    Slim and tf.layers functions build their Layers inside it, so a scope on a
+    Layer class never leaks into them.
+
+    Example:
+        >>> with arg_scope([sl.slim.conv2d], padding="VALID"), no_arg_scope():
+        ...     sl.slim.conv2d in current_arg_scope()
+        False
+    """
+    return _ArgScopeContext(EMPTY)
 
 
 # -- resolution -----------------------------------------------------------------
@@ -383,9 +266,13 @@ def resolve(key, args, kwargs, scope=None):
 
 
 def add_arg_scope(func):
-    """Decorate ``func`` so that ``arg_scope`` can supply its arguments.
+    """Decorate a function, or a Layer class, so that ``arg_scope`` can supply its arguments.
 
-    The wrapper keeps the name, docstring and signature of ``func``; explicit
+    A function is wrapped; the wrapper keeps its name, docstring and signature.
+    A class is returned itself, registered, with its own ``__init__`` wrapped:
+    a scope entry for the class fills the constructor arguments the caller did
+    not pass, and applies only when ``type(self) is cls`` (a subclass, or this
+    ``__init__`` reached through ``super()``, never picks it up). Explicit
     arguments (keyword or positional) always win over scoped values.
 
     Example:
@@ -396,29 +283,46 @@ def add_arg_scope(func):
         ...     scaled(2.0)
         6.0
     """
+    if isinstance(func, type):
+        return _scoped_class(func)
     key = op_key(func)
-    if not callable(key) or isinstance(key, type):
-        raise arg_error("func", "add_arg_scope decorates functions (Layer classes need no decoration)", func,
-                        TypeError)
+    if not callable(key):
+        raise arg_error("func", "add_arg_scope decorates functions and classes", func, TypeError)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .provenance import _record_call
-
         merged, used = resolve(key, args, kwargs)
-        _record_call(key, args, kwargs, used)
+        record_call(key, args, kwargs, used)
         return func(*args, **merged)
 
     wrapper._arg_scope_key = key
-    with _lock:
-        _decorated.add(key)
+    register(key)
     return wrapper
 
 
+def _scoped_class(cls):
+    init = cls.__init__  # the class's own, or the inherited one (then wrapped for its own class)
+    if getattr(init, "_arg_scope_class", None) is cls:
+        return cls  # decorated twice
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if type(self) is not cls:
+            return init(self, *args, **kwargs)
+        merged, used = resolve(cls, args, kwargs)
+        init(self, *args, **merged)
+        record_construction(self, cls, args, kwargs, used)
+
+    __init__._arg_scope_class = cls
+    cls.__init__ = __init__
+    register(cls)
+    return cls
+
+
 def has_arg_scope(op):
-    """``True`` if ``op`` can appear in an ``arg_scope`` list (decorated op or Layer class)."""
+    """``True`` if ``op`` can appear in an ``arg_scope`` list (a function or class decorated with @add_arg_scope)."""
     try:
-        return _is_scopable(op_key(op))
+        return is_scopable(op_key(op))
     except TypeError:
         return False
 
@@ -430,9 +334,8 @@ def arg_scoped_arguments(op):
     TF-Slim meant to. Raises ``ValueError`` for an op that cannot be scoped.
     """
     key = op_key(op)
-    if not _is_scopable(key):
-        raise arg_error("op", "is not decorated with @add_arg_scope and is not an sl.layers.Layer subclass",
-                        op)
+    if not is_scopable(key):
+        raise arg_error("op", "is not decorated with @add_arg_scope", op)
     sig = signature_of(key)
     return tuple(name for name in sig.names if name in sig.defaults)
 

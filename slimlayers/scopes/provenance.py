@@ -1,31 +1,18 @@
-"""Provenance: where did each argument of a call come from? (TF-Slim's hidden defaults, made visible.)
-
-Three ways to ask, all returning ``Explanation`` objects (a table when
-printed, a list of dicts through ``.records``):
-
-* ``explain(layer)`` — a layer constructed under scopes (every ``sl.layers``
-  object remembers how its constructor arguments were resolved);
-* ``explain(op, *args, **kwargs)`` — a dry run: how a call to a decorated op
-  (``sl.slim.conv2d``) or a Layer class *would* resolve under the active
-  scopes, without running it;
-* ``with recording() as calls:`` — every decorated op call and every layer
-  construction inside the block appends its ``Explanation`` to ``calls``.
+"""Provenance records: where each argument of a call came from, and ``recording()`` to collect them.
 
 Each argument's source is ``"explicit"`` (passed by the caller, by keyword or
 position), ``"scope"`` (with the file and line of the ``with arg_scope`` that
-set it) or ``"default"`` (the op's own signature default).
+set it) or ``"default"`` (the op's own signature default). An ``Explanation``
+holds one call's records: a table when printed, a list of dicts through
+``.records``. ``explain()`` (in ``explain.py``) builds one on demand;
+``recording()`` collects one per scoped call in a block.
 
 Example:
-    >>> with sl.scopes.arg_scope([sl.slim.conv2d], padding="VALID"):
-    ...     print(sl.scopes.explain(sl.slim.conv2d, np.ones((1, 4, 4, 1)), 8, 3))  # doctest: +SKIP
-    sl.slim.conv2d
-      argument          value      source
-      inputs            <array (1, 4, 4, 1) float64>  explicit
-      num_outputs       8          explicit
-      kernel_size       3          explicit
-      padding           'VALID'    scope (model.py:12)
-      activation_fn     sl.activations.relu  default
-      ...
+    >>> import slimlayers as sl
+    >>> with sl.scopes.recording() as calls:
+    ...     layer = sl.layers.Dense(3)
+    >>> calls[0].sources()["units"]
+    'explicit'
 """
 from __future__ import annotations
 
@@ -35,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arg_scope import _is_scopable, arg_error, op_key, op_name, resolve, signature_of
+from .signatures import op_name, signature_of
 
-__all__ = ["ArgRecord", "Explanation", "explain", "recording"]
+__all__ = ["ArgRecord", "Explanation", "ScopedCall", "construction_of", "explanation", "record_call",
+           "record_construction", "recording", "suspended"]
 
 _recorder = contextvars.ContextVar("slimlayers_scope_recorder", default=None)
 
@@ -99,37 +87,7 @@ class Explanation:
         return str(self)
 
 
-def explain(op_or_layer, *args, **kwargs):
-    """Explain a layer's construction, or dry-run the resolution of ``op(*args, **kwargs)``.
-
-    Args:
-        op_or_layer: an ``sl.layers`` layer instance (no further arguments), or
-            a decorated op / Layer class followed by the call's arguments.
-
-    Returns:
-        An ``Explanation``: ``print`` it for a table, ``.records`` for dicts.
-
-    Example:
-        >>> with sl.scopes.arg_scope([sl.layers.Conv2D], padding="same"):
-        ...     layer = sl.layers.Conv2D(4, 3)
-        >>> sl.scopes.explain(layer)["padding"].source
-        'scope'
-    """
-    call = getattr(op_or_layer, "_scoped_call", None)
-    if call is not None and not isinstance(op_or_layer, type):
-        if args or kwargs:
-            raise arg_error("args", "explain(layer) takes no further arguments (the layer is already built)",
-                            args or kwargs, TypeError)
-        return _explanation(call.op, call.args, call.kwargs, call.scoped)
-    key = op_key(op_or_layer)
-    if not _is_scopable(key):
-        raise arg_error("op_or_layer", "must be an sl.layers layer instance, an sl.layers.Layer subclass or an "
-                        "op decorated with @add_arg_scope", op_or_layer, TypeError)
-    _, used = resolve(key, args, kwargs)
-    return _explanation(key, args, kwargs, used)
-
-
-class recording:  # noqa: N801 - used as a context manager, like contextlib helpers
+class recording:  # lower case: used as a context manager, like contextlib helpers
     """Collect an ``Explanation`` for every scoped op call and layer construction in a block.
 
     Example:
@@ -152,7 +110,7 @@ class recording:  # noqa: N801 - used as a context manager, like contextlib help
         return False
 
 
-class suspended:  # noqa: N801
+class suspended:  # lower case, like recording
     """Stop recording inside the block (Slim functions build their Layers here: one record per Slim call)."""
 
     def __enter__(self):
@@ -163,13 +121,38 @@ class suspended:  # noqa: N801
         return False
 
 
-def _record_call(key, args, kwargs, used, call=None):
+class ScopedCall:
+    """How one construction resolved its arguments: explicit ``args``/``kwargs`` and the scoped values used."""
+
+    __slots__ = ("args", "kwargs", "op", "scoped")
+
+    def __init__(self, op, args, kwargs, scoped):
+        self.op, self.args, self.kwargs, self.scoped = op, args, kwargs, scoped
+
+    def __repr__(self):
+        return f"<ScopedCall {op_name(self.op)} scoped={sorted(self.scoped)}>"
+
+
+def record_construction(obj, cls, args, kwargs, used):
+    """Remember on ``obj`` how its constructor arguments were resolved (for ``explain(obj)``), and record it."""
+    obj._scoped_call = ScopedCall(cls, args, kwargs, used)  # an attribute of the scopes package, not the class
+    record_call(cls, args, kwargs, used)
+
+
+def construction_of(obj):
+    """The ``ScopedCall`` remembered by ``record_construction`` (``None`` for other objects)."""
+    return None if isinstance(obj, type) else getattr(obj, "_scoped_call", None)
+
+
+def record_call(key, args, kwargs, used):
+    """Append the call's ``Explanation`` to the active ``recording()``, if any."""
     calls = _recorder.get()
     if calls is not None:
-        calls.append(_explanation(key, args, kwargs, used))
+        calls.append(explanation(key, args, kwargs, used))
 
 
-def _explanation(key, args, kwargs, used):
+def explanation(key, args, kwargs, used):
+    """The ``Explanation`` of a call of op ``key``: ``args``/``kwargs`` as passed, ``used`` the scoped values."""
     sig = signature_of(key)
     explicit = dict(zip(sig.positional, args))
     explicit.update(kwargs)

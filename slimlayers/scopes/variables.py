@@ -34,12 +34,11 @@ import enum
 import threading
 from dataclasses import dataclass
 
-from .arg_scope import arg_error
+from ..validation import arg_error
 
-
-__all__ = ["AUTO_REUSE", "VariableScope", "VariableStore", "variable_scope", "variable_store",
-           "get_variables", "get_regularization_losses", "reset_variables", "current_store",
-           "current_variable_scope"]
+__all__ = ["AUTO_REUSE", "VariableScope", "VariableStore", "current_store", "current_variable_scope",
+           "get_regularization_losses", "get_variables", "reset_variables", "store_creator", "variable_scope",
+           "variable_store"]
 
 
 class _Reuse(enum.Enum):
@@ -133,7 +132,7 @@ class VariableScope:
     reuse: object = None
 
 
-_scope = contextvars.ContextVar("slimlayers_variable_scope", default=VariableScope())
+_scope = contextvars.ContextVar("slimlayers_variable_scope", default=VariableScope())  # noqa: B039 (frozen)
 
 
 def current_store():
@@ -266,56 +265,35 @@ def get_regularization_losses(scope=None):
     return losses
 
 
-def attach_to_store(layer, path, reuse, rename=None):
-    """Route ``layer``'s weight creation through the current store, under ``path``.
+def store_creator(reuse, rename=None, store=None):
+    """A ``Layer.variable_creator`` that finds variables by name in a ``VariableStore`` (TF1's ``get_variable``).
 
-    Called before the layer builds. Each ``add_weight(name, ...)`` becomes a
-    store lookup of ``<path>/<rename.get(name, name)>``: reused when the scope
-    reuses (shape and dtype must match), created and registered otherwise,
-    with the errors of ``VariableStore.get_existing``. Returns ``layer``.
+    The requested ``"<scope>/<weight>"`` has its weight part renamed through
+    ``rename`` (Slim: ``kernel`` → ``weights``, ``bias`` → ``biases``) and is
+    looked up in ``store`` (default: the current one): reused when ``reuse``
+    allows it (shape and dtype must match), otherwise created by
+    ``next_creator``, renamed and registered with its regularizer, so a shared
+    variable's loss counts once. Errors are ``VariableStore.get_existing``'s.
+
+    Example:
+        >>> with sl.scopes.variable_store() as store:
+        ...     layer = sl.layers.Dense(2, name="fc")
+        ...     layer.variable_creator = store_creator(None, {"kernel": "weights", "bias": "biases"})
+        ...     y = layer(np.ones((1, 3), "float32"))
+        ...     list(store.variables)
+        ['fc/weights', 'fc/biases']
     """
-    import numpy as np
+    store = store if store is not None else current_store()
+    rename = dict(rename or {})
 
-    from ..layers.base import Layer
-
-    rename = rename or {}
-    store = current_store()
-
-    def add_weight(name, shape, initializer="zeros", regularizer=None, trainable=True, dtype=None, fan_axes=None):
-        full = f"{path}/{rename.get(name, name)}"
-        dt = np.dtype(dtype) if dtype is not None else layer.dtype
-        shape = tuple(int(s) for s in shape)
-        var = store.get_existing(full, shape, dt, reuse)
-        if var is not None:
-            layer._weights.append(var)  # the Layer's weight list, as Layer.add_weight would extend it
-            return var
-        var = Layer.add_weight(layer, name, shape, initializer, regularizer, trainable, dtype, fan_axes)
-        var.name = full
-        store.add(full, var, var.regularizer)
+    def creator(next_creator, **request):
+        scope, _, weight = request["name"].rpartition("/")
+        name = _join(scope, rename.get(weight, weight))
+        var = store.get_existing(name, request["shape"], request["dtype"], reuse)
+        if var is None:
+            var = next_creator(**request)  # seeded by the layer's own path, as a Keras layer would be
+            var.name = name
+            store.add(name, var, var.regularizer)
         return var
 
-    layer.add_weight = add_weight  # instance attribute: this layer only
-    return layer
-
-
-def scoped_layer(cls, path, reuse, rename=None, **kwargs):
-    """``cls(name=path, **kwargs)`` whose weights live in the store (used by Slim and tf.layers functions).
-
-    The layer is built with no active arg scope and no recording: the Slim or
-    tf.layers function already resolved (and recorded) its own arguments, and a
-    scope on the Layer class must not leak into them.
-    """
-    from .arg_scope import no_arg_scope
-    from .provenance import suspended
-
-    with no_arg_scope(), suspended():
-        layer = cls(name=path, **kwargs)
-    return attach_to_store(layer, path, reuse, rename)
-
-
-def input_dtype(inputs):
-    """float64 for float64 inputs, else float32: the dtype a Slim/tf.layers function builds its layer in."""
-    import numpy as np
-
-    dt = getattr(inputs, "dtype", None)
-    return np.dtype(np.float64) if dt is not None and np.dtype(dt) == np.float64 else np.dtype(np.float32)
+    return creator

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import numbers
 
-from .. import activations, initializers
+from .. import activations, initializers, layers, nn
 from ..activations import relu
+from ..nn.shapes import check_strides_and_dilation
 from ..validation import arg_error, int_tuple, padding_mode, slim_data_format
 from ..scopes.arg_scope import add_arg_scope
-from ..scopes.variables import input_dtype, scoped_layer, variable_scope, current_variable_scope
+from ..scopes.building import input_dtype, scoped_layer
+from ..scopes.variables import current_variable_scope, variable_scope
 from .initializers import xavier_initializer
 
 __all__ = ["conv2d", "convolution2d", "conv2d_transpose", "convolution2d_transpose", "fully_connected",
@@ -40,8 +42,6 @@ def _activation(fn, name="activation_fn"):
     if fn is None or callable(fn):
         return fn
     if isinstance(fn, str):
-        from .. import nn
-
         found = getattr(nn, fn, None)
         if callable(found):
             return found
@@ -68,15 +68,11 @@ def _apply(layer, inputs, normalizer_fn, normalizer_params, activation_fn):
 def _conv_common(kind, inputs, num_outputs, kernel_size, stride, padding, data_format, rate, activation_fn,
                  normalizer_fn, normalizer_params, weights_initializer, weights_regularizer, biases_initializer,
                  biases_regularizer, reuse, trainable, scope, default_name):
-    from .. import layers
-
     fmt = slim_data_format(data_format)
     padding = padding_mode(padding)
     strides = int_tuple("stride", stride)
     rates = int_tuple("rate", rate)
-    if max(strides) > 1 and max(rates) > 1:
-        raise ValueError(f"Invalid arguments `stride` and `rate`: stride > 1 is not supported together with "
-                         f"rate > 1 (TF-Slim rule). Received: stride={stride!r} and rate={rate!r}")
+    check_strides_and_dilation(strides, rates, names=("stride", "rate"))
     activation_fn = _activation(activation_fn)
     use_bias = normalizer_fn is None and biases_initializer is not None
     kwargs = dict(filters=num_outputs, kernel_size=kernel_size, strides=strides, padding=padding,
@@ -123,8 +119,6 @@ def convolution2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", da
         >>> conv2d(np.ones((2, 4, 4, 3), "float32"), 8, 3, padding="VALID", stride=2).shape
         (2, 1, 1, 8)
     """
-    from .. import layers
-
     return _conv_common(layers.Conv2D, inputs, num_outputs, kernel_size, stride, padding, data_format, rate,
                         activation_fn, normalizer_fn, normalizer_params, weights_initializer,
                         weights_regularizer, biases_initializer, biases_regularizer, reuse, trainable, scope,
@@ -154,8 +148,6 @@ def convolution2d_transpose(inputs, num_outputs, kernel_size, stride=1, padding=
         >>> conv2d_transpose(np.ones((1, 4, 4, 1), "float32"), 1, 3, stride=2, padding="VALID").shape
         (1, 9, 9, 1)
     """
-    from .. import layers
-
     return _conv_common(layers.Conv2DTranspose, inputs, num_outputs, kernel_size, stride, padding, data_format,
                         1, activation_fn, normalizer_fn, normalizer_params, weights_initializer,
                         weights_regularizer, biases_initializer, biases_regularizer, reuse, trainable, scope,
@@ -178,8 +170,6 @@ def fully_connected(inputs, num_outputs, activation_fn=relu, normalizer_fn=None,
         >>> fully_connected(np.ones((2, 3), "float32"), 4).shape
         (2, 4)
     """
-    from .. import layers
-
     activation_fn = _activation(activation_fn)
     use_bias = normalizer_fn is None and biases_initializer is not None
     with variable_scope(scope, reuse=reuse, default_name="fully_connected") as vs:
@@ -221,8 +211,6 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
         >>> batch_norm(np.random.rand(4, 3).astype("float32")).shape
         (4, 3)
     """
-    from .. import layers
-
     slim_data_format(data_format)
     inits = dict(param_initializers or {})
     regs = dict(param_regularizers or {})
@@ -253,8 +241,6 @@ def _path(name):
 
 
 def _pool(cls_name, inputs, kernel_size, stride, padding, data_format, scope, default_name):
-    from .. import layers
-
     data_format = slim_data_format(data_format, allow_none=False)
     layer = scoped_layer(getattr(layers, cls_name), _path(scope or default_name), None, None,
                          pool_size=int_tuple("kernel_size", kernel_size), strides=int_tuple("stride", stride),
@@ -288,8 +274,6 @@ def flatten(inputs, scope=None):
         >>> flatten(np.ones((2, 3, 4), "float32")).shape
         (2, 12)
     """
-    from .. import layers
-
     ndim = getattr(inputs, "ndim", None)
     if ndim is not None and ndim < 2:
         raise arg_error("inputs", "must have rank >= 2 (a batch axis and at least one more)",
@@ -305,8 +289,6 @@ def dropout(inputs, keep_prob=0.5, noise_shape=None, is_training=True, scope=Non
     Note Slim's default ``is_training=True``: pass ``is_training=False`` at
     evaluation time (Keras' ``Dropout`` is off unless ``training=True``).
     """
-    from .. import layers
-
     if isinstance(keep_prob, bool) or not isinstance(keep_prob, numbers.Real) or not 0 < keep_prob <= 1:
         raise arg_error("keep_prob", "must be a number in (0, 1]", keep_prob)
     layer = scoped_layer(layers.Dropout, _path(scope or "Dropout"), None, None, rate=1.0 - float(keep_prob),

@@ -1,5 +1,8 @@
 """tf.layers-style functions (``tf.compat.v1.layers``): ``conv2d``, ``conv2d_transpose``, ``dense``.
 
+A face above ``sl.layers`` (like ``sl.slim``); ``sl.layers.conv2d`` & co. are
+these same functions, re-exported there by name.
+
 Explicit, with no hidden defaults: ``padding='valid'``, ``activation=None``,
 ``kernel_initializer=None`` meaning Glorot uniform (the ``get_variable``
 default), ``bias_initializer`` zeros. Each call builds (or, with reuse, shares)
@@ -27,16 +30,18 @@ Example:
 """
 from __future__ import annotations
 
-from ..validation import arg_error
-from ..scopes.variables import input_dtype, scoped_layer, variable_scope
+from .layers import Conv2D, Conv2DTranspose, Dense
+from .scopes.building import input_dtype, scoped_layer
+from .scopes.variables import variable_scope
+from .validation import KERAS_FORMATS, arg_error
 
 __all__ = ["conv2d", "conv2d_transpose", "dense"]
 
-_TF_FORMATS = ("channels_last", "channels_first")
-
 
 def _data_format(data_format):
-    if data_format not in _TF_FORMATS:
+    """``'channels_last'`` or ``'channels_first'``, spelled exactly (unlike the Keras classes, no ``None``
+    and no other letter case)."""
+    if not isinstance(data_format, str) or data_format not in KERAS_FORMATS:
         raise arg_error("data_format", "must be 'channels_last' or 'channels_first'", data_format)
     return data_format
 
@@ -76,8 +81,6 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_f
         >>> conv2d(np.ones((1, 4, 4, 2), "float32"), 3, 3, strides=2, padding="same").shape
         (1, 2, 2, 3)
     """
-    from .convolutional import Conv2D
-
     return _run(Conv2D, "conv2d", inputs, name, reuse, filters=filters, kernel_size=kernel_size,
                 strides=strides, padding=padding, data_format=_data_format(data_format),
                 dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
@@ -99,8 +102,6 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
         >>> conv2d_transpose(np.ones((1, 4, 4, 2), "float32"), 5, 3, strides=2).shape
         (1, 9, 9, 5)
     """
-    from .convolutional import Conv2DTranspose
-
     return _run(Conv2DTranspose, "conv2d_transpose", inputs, name, reuse, filters=filters,
                 kernel_size=kernel_size, strides=strides, padding=padding, data_format=_data_format(data_format),
                 activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
@@ -116,8 +117,6 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
         >>> dense(np.ones((2, 3), "float32"), 4).shape
         (2, 4)
     """
-    from .core import Dense
-
     return _run(Dense, "dense", inputs, name, reuse, units=units, activation=activation, use_bias=use_bias,
                 kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
                 kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer, trainable=trainable)
