@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 
+from ..files import atomic_file
 from .errors import DatasetFileError, DownloadError
 
 TIMEOUT = 30.0  # seconds a connect or a single read may wait; a stalled server becomes an error
@@ -40,24 +40,12 @@ def download(url, dest, sha256, size=None, progress=True, timeout=TIMEOUT):
         DownloadError: the server could not be reached, answered with an error, or the transfer stopped early.
         DatasetFileError: the bytes arrived but their SHA-256 is not ``sha256`` (nothing is kept).
     """
-    dest = os.fspath(dest)
-    directory = os.path.dirname(os.path.abspath(dest))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(dest)}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            digest = _fetch(url, out, size, progress, timeout)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest != sha256:
+    with atomic_file(dest, suffix=".part", make_dirs=True) as out:
+        digest = _fetch(url, out, size, progress, timeout)
+        if digest != sha256:  # raised inside the block: the partial file is removed, nothing is kept
             raise DatasetFileError(f"The file downloaded from {url} has SHA-256 {digest}, not the published "
                                    f"{sha256}; it was not kept. A corrupt transfer or a mirror serving other "
                                    f"data: try again, or check SLIMLAYERS_DATASETS_URL.")
-        os.replace(tmp, dest)
-    except BaseException:
-        _remove(tmp)
-        raise
-    _fsync_directory(directory)
     return dest
 
 
@@ -113,27 +101,6 @@ def sha256_of(path):
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _fsync_directory(directory):
-    """Make the rename itself durable; not every platform can open a directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 __all__ = ["download", "sha256_of", "TIMEOUT"]

@@ -17,10 +17,10 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 
 import numpy as np
 
+from ..files import atomic_file
 from .config import deserialize_model, serialize_model
 
 FORMAT = "slimlayers"
@@ -37,31 +37,8 @@ class WeightsFileError(ValueError):
 # -- writing -----------------------------------------------------------------
 def atomic_write(path, data):
     """Write ``data`` (bytes) to ``path`` so that readers see either the old file or the complete new one."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable; not every platform can open a directory
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def _serialize(model, with_config):
