@@ -13,11 +13,12 @@ from .merging import Add, Concatenate
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
 from .regularization import Dropout
-from .reshaping import UpSampling2D
+from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .symbolic import SymbolicTensor
 
 from .functional import conv2d, conv2d_transpose, dense  # tf.layers-style functions
 
 __all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
-           "Conv2DTranspose", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU",
-           "MaxPooling2D", "Reshape", "SymbolicTensor", "UpSampling2D", "conv2d", "conv2d_transpose", "dense"]
+           "Conv2DTranspose", "Cropping2D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer",
+           "LeakyReLU", "MaxPooling2D", "Reshape", "SymbolicTensor", "UpSampling2D", "ZeroPadding2D", "conv2d",
+           "conv2d_transpose", "dense"]
