@@ -86,7 +86,7 @@ def _trace_sequential(model):
     if not model.built:
         raise ValueError(f"Cannot translate Sequential model {model.name!r}: it is not built; start it with "
                          "sl.layers.Input(shape) or call it on data first.")
-    layer_configs = model.get_config()["layers"]
+    layer_configs = _config(model).get("layers", [])
     first = layer_configs[0] if layer_configs and layer_configs[0]["class_name"] == "InputLayer" else None
     input_config = dict(first["config"]) if first else {
         "shape": list(model.input_shape[1:]), "batch_size": None, "dtype": model.layers[0].dtype.name,
@@ -102,6 +102,14 @@ def _trace_sequential(model):
         graph.shapes[i + 1] = shape
     graph.outputs = [len(model.layers)]
     return graph
+
+
+def _config(model):
+    """The model's config, or ``{}`` when a layer cannot serialise itself (the converters then name it)."""
+    try:
+        return model.get_config()
+    except (TypeError, ValueError):
+        return {}
 
 
 def _as_list(x):
@@ -127,10 +135,11 @@ def _trace_functional(model):
                              "one of its inputs.")
         stack.append((tensor, True))
         stack.extend((p, False) for p in reversed(_as_list(tensor.inputs)) if id(p) not in index)
-    config = model.get_config()  # says whether the model was given one tensor or a list
+    config = _config(model)  # says whether the model was given one tensor or a list
     graph = Graph(model.name, False, list(range(len(inputs))), [], [], [index[id(t)] for t in outputs],
-                  {i: t.shape for i, t in enumerate(tensors)}, single_input=config.get("single_input", True),
-                  single_output=config.get("single_output", True))
+                  {i: t.shape for i, t in enumerate(tensors)},
+                  single_input=config.get("single_input", len(inputs) == 1),
+                  single_output=config.get("single_output", len(outputs) == 1))
     for t in inputs:
         if not isinstance(t.layer, InputLayer):
             raise ValueError(f"Cannot translate model {model.name!r}: input {t.name!r} is not an Input.")

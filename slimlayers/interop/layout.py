@@ -61,7 +61,10 @@ def nchw_axis(axis):
 
 def activation_name(layer):
     """The registry name of a layer's activation (``'linear'`` when it has none)."""
-    name = layer.get_config()["activation"]
+    try:
+        name = layer.get_config()["activation"]
+    except (TypeError, ValueError):  # an unregistered callable has no name to translate
+        name = getattr(layer, "activation", None)
     if not isinstance(name, str):
         raise refuse(layer, f"activation {name!r} is not a named activation")
     return name

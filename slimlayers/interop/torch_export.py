@@ -75,8 +75,8 @@ class _TorchBackend:
         layer = call.layer
         if id(layer) not in self.names:  # a shared layer is one module, called once per use
             name = self._unique(layer.name)
-            module = self._convert(layer, [self.graph.shapes[i] for i in call.inputs], layout)
-            self.modules[name] = module.to(_torch_dtype(layer.dtype))
+            self.dtype = _torch_dtype(layer.dtype)  # parameters are created in it, then filled exactly
+            self.modules[name] = self._convert(layer, [self.graph.shapes[i] for i in call.inputs], layout)
             self.names[id(layer)] = name
         name = self.names[id(layer)]
         out = name if not any(step[0] == name for step in self.steps) else f"{name}:{len(self.steps)}"
@@ -116,7 +116,7 @@ class _TorchBackend:
         symmetric = pads is not None and all(a == b for a, b in pads)
         conv = nn.Conv2d(kernel.shape[2] * layer.groups, layer.filters, layer.kernel_size, layer.strides,
                          padding=tuple(p[0] for p in pads) if symmetric else 0, dilation=layer.dilation_rate,
-                         groups=layer.groups, bias=layer.use_bias)
+                         groups=layer.groups, bias=layer.use_bias, dtype=self.dtype)
         _assign(conv, kernel.transpose(3, 2, 0, 1), bias, layer.trainable)
         if pads is None:
             pad = self.tm.TFSamePad2d(layer.kernel_size, layer.strides, layer.dilation_rate)
@@ -140,14 +140,14 @@ class _TorchBackend:
             crop = self.tm.Crop2d(t, b, lft, r)
         conv = nn.ConvTranspose2d(kernel.shape[3], layer.filters, layer.kernel_size, layer.strides,
                                   padding=padding, output_padding=output_padding, groups=layer.groups,
-                                  bias=layer.use_bias, dilation=layer.dilation_rate)
+                                  bias=layer.use_bias, dilation=layer.dilation_rate, dtype=self.dtype)
         _assign(conv, kernel.transpose(3, 2, 0, 1), bias, layer.trainable)
         return [conv, crop, _activation(layer)]
 
     def dense(self, layer, shape, layout):
         nn = require("torch").nn
         kernel, *bias = layer.get_weights()
-        linear = nn.Linear(kernel.shape[0], layer.units, bias=layer.use_bias)
+        linear = nn.Linear(kernel.shape[0], layer.units, bias=layer.use_bias, dtype=self.dtype)
         _assign(linear, kernel.T, bias, layer.trainable)
         return [linear, _activation(layer)]
 
@@ -160,7 +160,7 @@ class _TorchBackend:
         else:
             cls = self.tm.FrozenBatchNorm2d if len(shape) == 4 else self.tm.FrozenBatchNorm1d
         affine = layer.center or layer.scale
-        bn = cls(mean.shape[0], eps=layer.epsilon, momentum=1.0 - layer.momentum, affine=affine)
+        bn = cls(mean.shape[0], eps=layer.epsilon, momentum=1.0 - layer.momentum, affine=affine, dtype=self.dtype)
         with torch.no_grad():
             bn.running_mean.copy_(torch.from_numpy(mean))
             bn.running_var.copy_(torch.from_numpy(variance))

@@ -123,9 +123,32 @@ def _translate(path, m, shape, dtype, torch):
         return [(L.LeakyReLU(m.negative_slope, **common), None)]
     if type(m) is nn.Identity:
         return []
+    own = _own_module(path, m, shape, common)  # what to_torch writes reads back
+    if own is not None:
+        return own
     if kind in ACTIVATIONS and type(m) is getattr(nn, kind):
         return [(L.Activation(_activation(path, m, shape), **common), None)]
     raise _refuse(path, m, "no slimlayers layer computes it")
+
+
+def _own_module(path, m, shape, common):
+    from . import torch_modules as tm
+
+    if type(m) is tm.Crop2d:
+        top, bottom, left, right = m.crops
+        return [(L.Cropping2D(((top, bottom), (left, right)), data_format=CF, **common), None)]
+    if type(m) is tm.TFAvgPool2d:
+        return [(L.AveragePooling2D(m.kernel_size, m.stride, "same", data_format=CF, **common), None)]
+    if type(m) is tm.Reshape:
+        return [(L.Reshape(m.shape, **common), None)]
+    if type(m) is tm.Exp:
+        return [(L.Activation("exponential", **common), None)]
+    if type(m) in (tm.FrozenBatchNorm1d, tm.FrozenBatchNorm2d):
+        learned = [_numpy(m.weight), _numpy(m.bias)] if m.affine else []
+        layer = L.BatchNormalization(axis=1, momentum=1.0 - m.momentum, epsilon=m.eps, center=m.affine,
+                                     scale=m.affine, trainable=False, **common)
+        return [(layer, learned + [_numpy(m.running_mean), _numpy(m.running_var)])]
+    return None
 
 
 def _activation(path, m, shape):
