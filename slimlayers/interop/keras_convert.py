@@ -209,9 +209,10 @@ def _functional(keras, keras_model, config, by_name, sl_layer):
             raise ValueError(f"Cannot translate layer {entry['name']!r} ({entry['class_name']}): nested models "
                              "are not supported; flatten it into one functional model.")
         for index, node in enumerate(entry["inbound_nodes"]):
-            if node.get("kwargs"):
+            used = sorted(key for key, value in (node.get("kwargs") or {}).items() if value is not None)
+            if used:  # Keras records e.g. mask=None on every call; a value would change the computation
                 raise ValueError(f"Cannot translate layer {entry['name']!r}: it is called with keyword arguments "
-                                 f"{sorted(node['kwargs'])}, which slimlayers layers do not take.")
+                                 f"{used}, which slimlayers layers do not take.")
             pending.append((entry["name"], index, node["args"][0]))
     while pending:  # Keras lists layers, not calls, in order: resolve calls as their inputs appear
         waiting = []
