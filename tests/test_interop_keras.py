@@ -1,5 +1,4 @@
 """sl.interop.to_keras / from_keras against real Keras 3 (torch backend): predictions, exact weights, refusals."""
-import warnings
 
 import numpy as np
 import pytest

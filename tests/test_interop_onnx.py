@@ -25,7 +25,7 @@ def test_onnxruntime_predicts_like_the_model(case, data_format, tmp_path):
 
 
 def test_graph_uses_onnx_operators_and_one_transpose_per_end(tmp_path):
-    model, x = build(CASES[0], "channels_last")
+    model, _ = build(CASES[0], "channels_last")
     model.add(L.Conv2DTranspose(2, 3, strides=2, padding="same"))
     proto = onnx.load(sl.interop.to_onnx(model, tmp_path / "m.onnx"))
     assert [n.op_type for n in proto.graph.node] == ["Transpose", "Conv", "ConvTranspose", "Transpose", "Identity"]

@@ -99,9 +99,8 @@ def _to_keras_layer(layer, keras):
     if kind not in SUPPORTED or type(layer) is not getattr(L, kind):
         raise refuse(layer, "Keras has no translation for this layer here")
     config = layer.get_config()
-    if kind == "Conv2DTranspose":
-        if config.pop("groups") != 1:
-            raise refuse(layer, "Keras' Conv2DTranspose has no `groups` (it would need a different kernel)")
+    if kind == "Conv2DTranspose" and config.pop("groups") != 1:
+        raise refuse(layer, "Keras' Conv2DTranspose has no `groups` (it would need a different kernel)")
     for key, rank in _INIT_RANK.items():
         if key in config:
             weight_rank = rank or (4 if kind.startswith("Conv") else 2)
