@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 # Subpackages load on first use: `import slimlayers` stays fast and a script
 # that only needs `sl.nn` never pays for models or datasets.
-_SUBMODULES = ("activations", "callbacks", "datasets", "initializers", "kernels", "layers", "losses",
+_SUBMODULES = ("activations", "callbacks", "datasets", "initializers", "interop", "kernels", "layers", "losses",
                "metrics", "mindspore", "models", "nn", "optimizers", "random", "regularizers", "scopes", "slim",
                "tf_layers")
 

@@ -1,5 +1,7 @@
 """Fixtures shared by several test modules."""
+import importlib
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,15 @@ def load_example():
         return module
 
     return load
+
+
+# Keras 3 picks its backend when first imported; the interop tests run it on PyTorch (no TensorFlow here).
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+
+def optional(name):
+    """Import an optional library for a test module: on CI (CI=true) a missing one fails loudly, elsewhere
+    the module is skipped."""
+    if os.environ.get("CI") == "true":
+        return importlib.import_module(name)
+    return pytest.importorskip(name)

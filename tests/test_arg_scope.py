@@ -342,7 +342,7 @@ def test_every_public_layer_class_is_marked_and_plain_subclasses_are_not():
     public = [getattr(sl.layers, n) for n in sl.layers.__all__]
     classes = [c for c in public
                if isinstance(c, type) and issubclass(c, sl.layers.Layer) and c is not sl.layers.Layer]
-    assert len(classes) == 15 and all(has_arg_scope(c) for c in classes)
+    assert len(classes) == 17 and all(has_arg_scope(c) for c in classes)
 
     class Unmarked(sl.layers.Conv2D):
         pass

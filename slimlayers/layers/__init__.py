@@ -14,12 +14,13 @@ from .merging import Add, Concatenate
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
 from .regularization import Dropout
-from .reshaping import UpSampling2D
+from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .symbolic import SymbolicTensor
 
 __all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
-           "Conv2DTranspose", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "LeakyReLU",
-           "MaxPooling2D", "Reshape", "SymbolicTensor", "UpSampling2D", "conv2d", "conv2d_transpose", "dense"]
+           "Conv2DTranspose", "Cropping2D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer",
+           "LeakyReLU", "MaxPooling2D", "Reshape", "SymbolicTensor", "UpSampling2D", "ZeroPadding2D", "conv2d",
+           "conv2d_transpose", "dense"]
 
 for _cls in (globals().get(_name) for _name in __all__):  # what a saved model config may name
     if isinstance(_cls, type) and issubclass(_cls, Layer):
