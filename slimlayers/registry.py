@@ -41,12 +41,14 @@ class Registry:
         kind: what the registry holds (``"initializer"``), used in error messages.
         base: the base class of configured objects (instances pass through ``get``).
         default: what ``get(None)`` returns (e.g. ``linear`` for activations).
+        from_array: what ``get(array)`` returns for a numpy array or Tensor, if arrays are accepted.
     """
 
-    def __init__(self, kind, base=None, default=None):
+    def __init__(self, kind, base=None, default=None, from_array=None):
         self.kind = kind
         self.base = base
         self.default = default
+        self.from_array = from_array
         self._table = {}
         self._canonical = {}  # id(object) -> the name serialize() writes
 
@@ -99,7 +101,9 @@ class Registry:
         """Resolve ``None``, a name, a ``{"class_name", "config"}`` dict, an instance or a callable.
 
         A name of a class gives a fresh instance with default arguments; a
-        name of a function gives the function.
+        name of a function gives the function. A registry built with
+        ``from_array`` also resolves numpy arrays (initializers: Keras 3 accepts
+        an array as an initializer that returns it).
         """
         if identifier is None:
             return self.default
@@ -107,6 +111,8 @@ class Registry:
             return _instantiate(self.lookup(identifier), {})
         if isinstance(identifier, dict):
             return self.deserialize(identifier)
+        if self.from_array is not None and _is_array(identifier):
+            return self.from_array(identifier)
         if self.base is not None and isinstance(identifier, self.base):
             return identifier
         if callable(identifier):
@@ -139,7 +145,27 @@ class Registry:
             raise ValueError(f"Invalid {self.kind} config: expected a name or a dict with keys "
                              f"'class_name' and 'config'. Received: {config!r}")
         target = self.lookup(config["class_name"])
-        return _instantiate(target, dict(config.get("config") or {}))
+        inner = config.get("config") or {}
+        if not isinstance(inner, dict):
+            raise ValueError(f"Invalid {self.kind} config for {config['class_name']!r}: 'config' must be a dict "
+                             f"of constructor arguments. Received: {inner!r}")
+        _check_arguments(self.kind, config["class_name"], target, inner)
+        return _instantiate(target, dict(inner))
+
+
+def _check_arguments(kind, class_name, target, config):
+    """Unknown constructor arguments in a config are a TypeError naming the config, not Python's own."""
+    if not (inspect.isclass(target) or isinstance(target, functools.partial)):
+        return
+    params = inspect.signature(target).parameters.values()
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return
+    accepted = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    unknown = sorted(set(config) - set(accepted))
+    if unknown:
+        raise TypeError(f"Invalid {kind} config for {class_name!r}: unknown argument"
+                        f"{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} (it accepts "
+                        f"{', '.join(accepted) or 'no arguments'}). Received: config={config!r}")
 
 
 def _instantiate(target, config):
@@ -148,6 +174,13 @@ def _instantiate(target, config):
     if config:
         raise ValueError(f"{target.__name__!r} takes no config; received {config!r}.")
     return target
+
+
+def _is_array(value):
+    import numpy as np
+
+    return isinstance(value, (np.ndarray, np.generic)) or (hasattr(value, "shape") and hasattr(value, "dtype")
+                                                           and hasattr(value, "numpy"))
 
 
 def _dedupe(names):

@@ -310,3 +310,52 @@ def test_serialize_round_trip(init):
     if init.is_random and init.seed is None:
         return  # an unseeded copy draws its own fixed seed, as in Keras
     assert np.array_equal(restored(shape), init(shape))
+
+
+# -- Keras 3 identifiers: arrays, compatibility names, clear config errors (issue 16) --------------------
+def test_an_array_is_an_initializer_returning_it_as_keras_3():
+    # keras.initializers.get(array) returns an initializer giving that array; another shape is a ValueError
+    value = np.arange(6.0).reshape(3, 2)
+    init = I.get(value)
+    np.testing.assert_array_equal(init((3, 2), "float64"), value)
+    with pytest.raises(ValueError, match=r"shape \(3, 2\).*\(2, 3\)"):
+        init((2, 3))
+    layer = sl.layers.Dense(2, kernel_initializer=value)
+    layer.build((None, 3))
+    np.testing.assert_array_equal(layer.kernel.numpy(), value.astype("float32"))
+    with pytest.raises(ValueError, match="must match the variable's shape"):
+        sl.layers.Dense(4, kernel_initializer=value)(np.ones((1, 3), "float32"))
+
+
+def test_a_layer_with_an_array_initializer_round_trips_its_config():
+    value = np.array([[1.0, -2.0], [0.5, 4.0]])
+    layer = sl.layers.Dense(2, kernel_initializer=value, name="arr")
+    config = layer.get_config()
+    assert config["kernel_initializer"] == {"class_name": "Constant", "config": {"value": value.tolist()}}
+    rebuilt = sl.layers.Dense.from_config(json.loads(json.dumps(config)))
+    rebuilt.build((None, 2))
+    np.testing.assert_array_equal(rebuilt.kernel.numpy(), value.astype("float32"))
+
+
+def test_tensors_are_array_initializers_too():
+    t = sl.constant(np.ones((2, 2), "float32") * 3)
+    np.testing.assert_array_equal(I.get(t)((2, 2)), np.full((2, 2), 3.0, "float32"))
+
+
+@pytest.mark.parametrize("name, cls", [("OrthogonalInitializer", "Orthogonal"), ("IdentityInitializer", "Identity"),
+                                       ("normal", "RandomNormal"), ("uniform", "RandomUniform"), ("one", "Ones"),
+                                       ("zero", "Zeros")])
+def test_keras_3_compatibility_names_resolve(name, cls):
+    # keras/src/initializers/__init__.py ALL_OBJECTS_DICT aliases
+    assert type(I.get(name)).__name__ == cls
+    assert type(I.get({"class_name": name, "config": {}})).__name__ == cls
+
+
+def test_unknown_config_argument_names_the_config_and_the_argument():
+    with pytest.raises(TypeError, match=r"initializer config for 'GlorotUniform': unknown argument 'bogus_arg' "
+                                        r"\(it accepts seed\)"):
+        I.get({"class_name": "GlorotUniform", "config": {"bogus_arg": 1}})
+    with pytest.raises(TypeError, match=r"regularizer config for 'L2': unknown argument 'l1'"):
+        sl.regularizers.get({"class_name": "L2", "config": {"l1": 0.1}})
+    with pytest.raises(ValueError, match="'config' must be a dict"):
+        I.get({"class_name": "Zeros", "config": [1]})

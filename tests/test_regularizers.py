@@ -113,3 +113,19 @@ def test_serialize_round_trip(reg):
     restored = R.deserialize(json.loads(json.dumps(config)))
     assert type(restored) is type(reg) and restored.get_config() == reg.get_config()
     assert float(restored(W)) == float(reg(W))
+
+
+# Keras 3 (keras/src/regularizers/regularizers.py): L1L2 maps None to 0.0; only L1/L2 default to 0.01
+@pytest.mark.parametrize("kwargs, expected", [({}, (0.0, 0.0)), ({"l1": None, "l2": None}, (0.0, 0.0)),
+                                              ({"l1": None}, (0.0, 0.0)), ({"l2": 0.5}, (0.0, 0.5)),
+                                              ({"l1": 0.25, "l2": None}, (0.25, 0.0))])
+def test_l1l2_none_is_zero_as_keras_3(kwargs, expected):
+    reg = sl.regularizers.L1L2(**kwargs)
+    assert (reg.l1, reg.l2) == expected
+    assert sl.regularizers.get(sl.regularizers.serialize(reg)).get_config() == {"l1": expected[0], "l2": expected[1]}
+    x = np.array([-1.0, 2.0])
+    assert float(reg(x)) == pytest.approx(expected[0] * 3.0 + expected[1] * 5.0)
+
+
+def test_l1_and_l2_none_is_their_default():
+    assert sl.regularizers.L1(None).l1 == 0.01 and sl.regularizers.L2(None).l2 == 0.01

@@ -1,10 +1,13 @@
 """Weight initializers (Keras 3 names, defaults and formulas; MindSpore names resolve too).
 
 ``get`` accepts ``None``, a name, a ``{"class_name", "config"}`` dict, an
-``Initializer`` or any callable ``f(shape, dtype)``. Names: the class name,
-its snake_case (``"glorot_uniform"``) and these aliases:
+``Initializer``, any callable ``f(shape, dtype)``, or an array (Keras 3: an
+initializer that returns that array — ``Constant(array)``, so the variable must
+have the array's shape; a 0-d array fills like a scalar). Names: the class
+name, its snake_case (``"glorot_uniform"``) and these aliases:
 
-* Keras: ``"normal"``, ``"uniform"`` (Keras defaults, σ/limit 0.05), ``"one"``, ``"zero"``.
+* Keras: ``"normal"``, ``"uniform"`` (Keras defaults, σ/limit 0.05), ``"one"``, ``"zero"``, and
+  Keras 3's compatibility names ``"OrthogonalInitializer"``, ``"IdentityInitializer"``.
 * MindSpore-only spellings keep MindSpore's meaning: ``"Normal"`` = N(0, 0.01²),
   ``"Uniform"`` = U(±0.07), ``"XavierUniform"``/``"xavier_uniform"`` = Glorot
   uniform, ``"XavierNormal"``/``"xavier_normal"`` = untruncated N(0, 2/(fan_in+fan_out)),
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from ..registry import Registry
 from .base import Initializer, compute_fans, initialize
 from .constant import Constant, Identity, Ones, Zeros
@@ -35,12 +40,19 @@ from .orthogonal import Orthogonal
 from .variance_scaling import (GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal, LecunUniform,
                                VarianceScaling)
 
-REGISTRY = Registry("initializer", base=Initializer)
+def _from_array(value):
+    """Keras 3: an array (or Tensor) is an initializer returning exactly it; the variable must have its shape."""
+    return Constant(value.numpy() if hasattr(value, "numpy") else np.asarray(value))
+
+
+REGISTRY = Registry("initializer", base=Initializer, from_array=_from_array)
 for _cls in (Constant, Identity, Ones, Zeros, RandomNormal, RandomUniform, TruncatedNormal, Orthogonal,
              VarianceScaling, GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal, LecunUniform):
     REGISTRY.register()(_cls)
 
-# Keras 3 aliases
+# Keras 3 aliases, including its compatibility class names (keras/src/initializers/__init__.py)
+REGISTRY.alias("IdentityInitializer", Identity)
+REGISTRY.alias("OrthogonalInitializer", Orthogonal)
 REGISTRY.alias("normal", RandomNormal)
 REGISTRY.alias("uniform", RandomUniform)
 REGISTRY.alias("one", Ones)

@@ -71,7 +71,8 @@ class L1L2(Regularizer):
     """``l1 * sum(abs(x)) + l2 * sum(square(x))``; a zero factor contributes nothing (Keras).
 
     Args:
-        l1, l2: non-negative floats, default 0.0 each (``None`` → 0.01, as Keras).
+        l1, l2: non-negative floats, default 0.0 each; ``None`` also means 0.0 (Keras 3: only
+            ``L1`` / ``L2`` read ``None`` as their 0.01 default).
 
     Example:
         >>> float(L1L2(l1=1.0, l2=1.0)([-1.0, 2.0]))
@@ -79,8 +80,8 @@ class L1L2(Regularizer):
     """
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1 = factor("l1", l1)
-        self.l2 = factor("l2", l2)
+        self.l1 = factor("l1", l1, default=0.0)
+        self.l2 = factor("l2", l2, default=0.0)
 
     def __call__(self, x):
         x = _float_tensor(x)
