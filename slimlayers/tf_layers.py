@@ -33,17 +33,9 @@ from __future__ import annotations
 from .layers import Conv2D, Conv2DTranspose, Dense
 from .scopes.building import input_dtype, scoped_layer
 from .scopes.variables import variable_scope
-from .validation import KERAS_FORMATS, arg_error
+from .validation import arg_error, keras_data_format
 
 __all__ = ["conv2d", "conv2d_transpose", "dense"]
-
-
-def _data_format(data_format):
-    """``'channels_last'`` or ``'channels_first'``, spelled exactly (unlike the Keras classes, no ``None``
-    and no other letter case)."""
-    if not isinstance(data_format, str) or data_format not in KERAS_FORMATS:
-        raise arg_error("data_format", "must be 'channels_last' or 'channels_first'", data_format)
-    return data_format
 
 
 def _run(cls, base_name, inputs, name, reuse, **kwargs):
@@ -82,7 +74,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_f
         (1, 2, 2, 3)
     """
     return _run(Conv2D, "conv2d", inputs, name, reuse, filters=filters, kernel_size=kernel_size,
-                strides=strides, padding=padding, data_format=_data_format(data_format),
+                strides=strides, padding=padding, data_format=keras_data_format(data_format),
                 dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
                 kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
                 kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer, trainable=trainable)
@@ -103,7 +95,7 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
         (1, 9, 9, 5)
     """
     return _run(Conv2DTranspose, "conv2d_transpose", inputs, name, reuse, filters=filters,
-                kernel_size=kernel_size, strides=strides, padding=padding, data_format=_data_format(data_format),
+                kernel_size=kernel_size, strides=strides, padding=padding, data_format=keras_data_format(data_format),
                 activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
                 bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                 bias_regularizer=bias_regularizer, trainable=trainable)

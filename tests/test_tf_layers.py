@@ -107,10 +107,17 @@ def test_activation_and_trainable_flags():
     assert sl.scopes.get_variables(trainable=True) == []
 
 
-@pytest.mark.parametrize("data_format", [None, "CHANNELS_LAST", "NHWC", 1])
-def test_data_format_is_spelled_exactly(data_format):
-    with pytest.raises(ValueError, match=r"Invalid argument `data_format`: must be 'channels_last' or "
-                                         r"'channels_first'\. Received: data_format="):
+@pytest.mark.parametrize("data_format", ["NHWC", "NCHW", 1, "channels"])
+def test_data_format_must_be_a_keras_spelling(data_format):
+    with pytest.raises((ValueError, TypeError), match=r"Invalid argument `data_format`: must be 'channels_last' or "
+                                                      r"'channels_first'\. Received: data_format="):
         sl.layers.conv2d(np.ones((1, 4, 4, 2), "float32"), 3, 3, data_format=data_format)
-    assert sl.layers.conv2d(np.ones((1, 2, 4, 4), "float32"), 3, 3, data_format="channels_first").shape == \
-        (1, 3, 2, 2)
+
+
+@pytest.mark.parametrize("data_format, shape", [(None, (1, 2, 2, 3)), ("CHANNELS_LAST", (1, 2, 2, 3)),
+                                                ("Channels_First", (1, 3, 2, 2))])
+def test_data_format_reads_like_tf1(data_format, shape):
+    # TF1's tf.layers normalises with conv_utils.normalize_data_format: None is the default
+    # (channels_last) and the letter case does not matter
+    x = np.ones((1, 4, 4, 4), "float32")
+    assert sl.layers.conv2d(x, 3, 3, data_format=data_format).shape == shape
