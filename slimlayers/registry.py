@@ -27,6 +27,8 @@ import functools
 import inspect
 import re
 
+from .validation import arg_error
+
 
 def snake_case(name):
     """``"GlorotUniform"`` → ``"glorot_uniform"`` (Keras' rule, plus a break after digits: ``"L1L2"`` → ``"l1_l2"``)."""
@@ -108,13 +110,15 @@ class Registry:
         if identifier is None:
             return self.default
         if isinstance(identifier, str):
-            return _instantiate(self.lookup(identifier), {})
+            return _instantiate(self.lookup(identifier), {}, self.kind)
         if isinstance(identifier, dict):
             return self.deserialize(identifier)
         if self.from_array is not None and _is_array(identifier):
             return self.from_array(identifier)
         if self.base is not None and isinstance(identifier, self.base):
             return identifier
+        if self.base is not None and inspect.isclass(identifier) and issubclass(identifier, self.base):
+            return identifier()  # Keras: a class gives a new instance with its default arguments
         if callable(identifier):
             return identifier
         raise TypeError(f"Could not interpret {self.kind} identifier: {identifier!r} "
@@ -147,10 +151,10 @@ class Registry:
         target = self.lookup(config["class_name"])
         inner = config.get("config") or {}
         if not isinstance(inner, dict):
-            raise ValueError(f"Invalid {self.kind} config for {config['class_name']!r}: 'config' must be a dict "
-                             f"of constructor arguments. Received: {inner!r}")
+            raise arg_error("config", f"the 'config' of {self.kind} {config['class_name']!r} must be a dict of "
+                            "constructor arguments", inner)
         _check_arguments(self.kind, config["class_name"], target, inner)
-        return _instantiate(target, dict(inner))
+        return _instantiate(target, dict(inner), self.kind)
 
 
 def _check_arguments(kind, class_name, target, config):
@@ -163,16 +167,16 @@ def _check_arguments(kind, class_name, target, config):
     accepted = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     unknown = sorted(set(config) - set(accepted))
     if unknown:
-        raise TypeError(f"Invalid {kind} config for {class_name!r}: unknown argument"
-                        f"{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} (it accepts "
-                        f"{', '.join(accepted) or 'no arguments'}). Received: config={config!r}")
+        what = f"argument {unknown[0]!r}" if len(unknown) == 1 else f"arguments {', '.join(map(repr, unknown))}"
+        raise arg_error("config", f"{kind} {class_name!r} has no {what} (its arguments: "
+                        f"{', '.join(accepted) or 'none'})", config, TypeError)
 
 
-def _instantiate(target, config):
+def _instantiate(target, config, kind):
     if inspect.isclass(target) or isinstance(target, functools.partial):
         return target(**config)
     if config:
-        raise ValueError(f"{target.__name__!r} takes no config; received {config!r}.")
+        raise ValueError(f"{kind} {target.__name__!r} takes no config; received {config!r}.")
     return target
 
 

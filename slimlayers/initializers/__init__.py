@@ -53,6 +53,7 @@ for _cls in (Constant, Identity, Ones, Zeros, RandomNormal, RandomUniform, Trunc
 # Keras 3 aliases, including its compatibility class names (keras/src/initializers/__init__.py)
 REGISTRY.alias("IdentityInitializer", Identity)
 REGISTRY.alias("OrthogonalInitializer", Orthogonal)
+REGISTRY.alias("orthogonal_initializer", Orthogonal)  # the snake_case Keras 3.0-3.6 resolved
 REGISTRY.alias("normal", RandomNormal)
 REGISTRY.alias("uniform", RandomUniform)
 REGISTRY.alias("one", Ones)
