@@ -33,9 +33,11 @@ MAX_INT = 2**31 - 1  # kernel sizes, strides, dilations: larger is a mistake, an
 def check_int(name, value, minimum=None, maximum=None):
     """``value`` as a Python int; rejects bools, complex, non-integral or non-finite numbers, and values
     outside ``[minimum, maximum]``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if type(value) is int:  # the common case first: no abstract-base-class checks on every layer call
+        out = value
+    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise arg_error(name, "must be an integer", value, TypeError)
-    if isinstance(value, numbers.Integral):
+    elif isinstance(value, numbers.Integral):
         out = int(value)
     else:
         f = float(value)
