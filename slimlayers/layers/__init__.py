@@ -15,7 +15,7 @@ from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
 from .regularization import Dropout
 from .reshaping import UpSampling2D
-from .symbolic import SymbolicTensor
+from .symbolic import ARRAY_OP_LAYERS, SymbolicTensor
 
 from .functional import conv2d, conv2d_transpose, dense  # tf.layers-style functions
 
@@ -26,3 +26,4 @@ __all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Conca
 for _cls in (globals()[_name] for _name in __all__):  # what a saved model config may name
     if isinstance(_cls, type) and issubclass(_cls, Layer):
         register_layer(_cls)
+ARRAY_OP_LAYERS.update(add=Add, reshape=Reshape)  # what `a + b` and `t.reshape(...)` record in a symbolic graph
