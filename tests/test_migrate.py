@@ -371,3 +371,29 @@ def test_slim_activation_after_a_normalizer_is_a_layer_only_when_symbolic():
         s = slim.conv2d(sl.layers.Input((5, 5, 3)), 4, 3, normalizer_fn=slim.batch_norm,
                         normalizer_params={"is_training": False})
         assert s.layer.name == "Conv_1/activation" and type(s.layer).__name__ == "Activation"
+
+
+# -- docs/migration.md --------------------------------------------------------------------------
+def _page_excerpts(fence):
+    text = (ROOT / "docs" / "migration.md").read_text()
+    return re.findall(rf"```{fence}\n(.*?)```", text, re.S)
+
+
+def test_migration_page_shows_the_source_and_the_table_migrate_writes():
+    from test_docs import run_page
+
+    migration = run_page("migration.md")["migration"]
+    source = next(block for block in _page_excerpts("py") if "def build_model" in block)
+    for chunk in source.split("    # ...\n"):
+        assert chunk.rstrip("\n") in migration.source
+    table = _page_excerpts("text")[0]
+    for chunk in table.split("...\n"):
+        assert chunk.rstrip("\n") in str(migration)
+
+
+def test_a_frozen_layers_penalty_is_flagged_keras_leaves_it_out():
+    m = slim.migrate(lambda x: slim.fully_connected(x, 2, trainable=False, scope="f",
+                                                    weights_regularizer=slim.l2_regularizer(0.5)),
+                     np.zeros((1, 3), "float32"))
+    value, comment = _layer_blocks(m.source)["f"]["kernel_regularizer"]
+    assert value == "regularizers.L2(l2=0.5 / 2)" and "Keras 3's model.losses does not" in comment

@@ -112,3 +112,21 @@ def test_keras_and_slimlayers_agree_on_channels_first_and_leaky_relu():
     keras_model.set_weights(weights)
     sl_model.set_weights(m_sl.weights_from(dict(zip(m_keras.variable_names, weights))))
     np.testing.assert_allclose(_predict(keras_model, x), np.asarray(sl_model(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_the_migration_pages_generator_runs_in_keras_with_the_slim_models_numbers():
+    from migration_support import slim_run
+    from test_docs import run_page
+
+    page = run_page("migration.md")
+    migration, generator = page["migration"], page["generator"]
+    rng = np.random.default_rng(0)
+    weights = [np.abs(w) + 0.5 if "moving_variance" in n else rng.standard_normal(w.shape).astype("float32") * 0.2
+               for w, n in zip(migration.weights, migration.variable_names)]
+    model = build(migration.source)
+    model.set_weights(weights)
+    z = rng.standard_normal((3, 100)).astype("float32")
+    expected, losses = slim_run(generator, z, dict(zip(migration.variable_names, weights)))
+    np.testing.assert_allclose(_predict(model, z), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_losses(model), sum(float(v) for v in losses), rtol=1e-6)
+    assert model.output_shape == (None, 32, 32, 3)

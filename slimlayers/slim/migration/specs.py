@@ -304,6 +304,9 @@ def _annotate(call, spec):
     for arg in ("kernel_regularizer", "bias_regularizer", "beta_regularizer", "gamma_regularizer"):
         if arg in by_name:
             _halve(by_name[arg])
+            if by_name[arg].value is not None and not by_name["trainable"].value:
+                by_name[arg].note += ("; " if by_name[arg].note else "") + (
+                    "trainable=False: TF-Slim and slimlayers count this penalty, Keras 3's model.losses does not")
     if kind == "dropout":
         keep = call.value("keep_prob")
         by_name["rate"].text = f"1 - {float(keep)!r}"
