@@ -397,3 +397,16 @@ def test_a_frozen_layers_penalty_is_flagged_keras_leaves_it_out():
                      np.zeros((1, 3), "float32"))
     value, comment = _layer_blocks(m.source)["f"]["kernel_regularizer"]
     assert value == "regularizers.L2(l2=0.5 / 2)" and "Keras 3's model.losses does not" in comment
+
+
+def test_keras_style_layers_inside_the_model_keep_their_scoped_arguments():
+    def model(x):
+        with slim.arg_scope([sl.layers.Conv2D], padding="same", activation="relu"):
+            net = sl.layers.Conv2D(4, 3, name="keras_style")(x)
+        return slim.conv2d(net, 2, 1, scope="slim_style")
+
+    m = slim.migrate(model, np.zeros((1, 5, 5, 3), "float32"))  # its weights live in the layer, not the store
+    conv = _layer_blocks(m.source)["keras_style"]
+    assert conv["padding"][0] == "'same'" and conv["padding"][1].startswith("arg_scope at tests/test_migrate.py:")
+    assert conv["strides"] == ("(1, 1)", "sl.layers default") and conv["filters"] == ("4", "")
+    assert m.variable_names[:2] == ["keras_style/kernel", "keras_style/bias"]

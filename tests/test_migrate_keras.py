@@ -130,3 +130,25 @@ def test_the_migration_pages_generator_runs_in_keras_with_the_slim_models_number
     np.testing.assert_allclose(_predict(model, z), expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(_losses(model), sum(float(v) for v in losses), rtol=1e-6)
     assert model.output_shape == (None, 32, 32, 3)
+
+
+def test_shared_layers_two_inputs_and_two_outputs_keep_keras_order():
+    def model(a, b):
+        shared_a = slim.conv2d(a, 3, 3, scope="shared")
+        shared_b = slim.conv2d(b, 3, 3, scope="shared", reuse=True)
+        deep = slim.conv2d(slim.conv2d(shared_a, 3, 1, scope="deep1"), 3, 1, scope="deep2")
+        merged = sl.layers.Concatenate(axis=-1)([shared_b, deep])
+        return [slim.conv2d(merged, 2, 1, scope="head"), shared_b + deep]
+
+    rng = np.random.default_rng(5)
+    a, b = (rng.standard_normal((2, 6, 6, 3)).astype("float32") for _ in range(2))
+    m = slim.migrate(model, a, b)
+    keras_model = build(m.source)
+    assert [w.path.split("/")[0] for w in keras_model.weights][::2] == m.layer_names
+    weights = [rng.standard_normal(w.shape).astype("float32") for w in m.weights]
+    keras_model.set_weights(weights)
+    sl_model = build(slim.migrate(model, a, b, target="slimlayers").source)
+    sl_model.set_weights(slim.migrate(model, a, b, target="slimlayers").weights_from(
+        dict(zip(m.variable_names, weights))))
+    for got, expected in zip(keras_model.predict([a, b], verbose=0), sl_model([a, b])):
+        np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-5, atol=1e-5)

@@ -4,8 +4,9 @@
   variable store, recording every Slim call and every tensor it creates;
 * ``graph`` joins each Slim call to the layers it built and walks the graph;
 * ``rules`` says, per Slim function, which Keras argument comes from which
-  Slim argument (so each value carries its origin) and refuses what Keras
-  cannot express;
-* ``values`` writes values as Keras or slimlayers source; ``source`` writes
-  the module; ``order`` reproduces Keras' layer order (graph depth).
+  Slim argument, and ``origins`` where each of those came from;
+* ``specs`` builds the migrated model as data (``migrated``): every layer,
+  every argument, its value and origin, refusing what Keras cannot express;
+* ``values`` writes values as Keras or slimlayers source, ``source`` writes
+  the module, ``order`` reproduces Keras' layer order (graph depth).
 """

@@ -1,4 +1,4 @@
-"""The migrated model as data: each layer with every argument, its value and where it came from.
+"""Build the migrated model: one ``LayerSpec`` per layer, its arguments, values and origins.
 
 ``build(run)`` turns a ``Trace`` into a ``Graph``: input specs, one
 ``LayerSpec`` per distinct layer (a Slim scope reused with ``reuse=True``
@@ -17,79 +17,16 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass, field
 
 from ... import scopes
 from .graph import join, walk
+from .migrated import EXPLICIT, LAYER_DEFAULT, Arg, Graph, GraphNode, LayerSpec
+from .origins import origin, origin_label
 from .rules import COMMON_ARGS, SLIM_ONLY, SOURCES, activation_form
-
-EXPLICIT = "explicit"
-SLIM_DEFAULT = "slim default"
-LAYER_DEFAULT = "sl.layers default"
-
-
-@dataclass
-class Arg:
-    """One constructor argument: ``value`` (config form), ``origin`` (``explicit``, ``slim default``,
-    ``arg_scope at file:line``, ``""`` for an argument Slim does not have) and a conversion ``note``."""
-
-    name: str
-    value: object
-    origin: str = EXPLICIT
-    note: str = ""
-    text: str | None = None   # source text when the value is better written as an expression (1 - 0.8)
-    halved_l2: bool = False   # a Slim l2 scale: write L2(s / 2)
-
-    @property
-    def hidden(self):
-        return self.origin not in (EXPLICIT, "")
-
-
-@dataclass
-class LayerSpec:
-    """A layer of the migrated model."""
-
-    cls: str
-    name: str
-    args: list
-    call: str                                   # the Slim call (or layer construction) it comes from
-    weights: list = field(default_factory=list)
-    variable_names: list = field(default_factory=list)
-    slim_only: list = field(default_factory=list)  # (name, value, origin) of Slim arguments with no Keras one
-
-    def arg(self, name):
-        return next(a for a in self.args if a.name == name)
-
-
-@dataclass
-class GraphNode:
-    spec: LayerSpec
-    parents: list
-    takes_list: bool
-
-
-@dataclass
-class Graph:
-    """``inputs``: (name, shape without batch, dtype); ``nodes``: the calls after the inputs, in order."""
-
-    name: str
-    inputs: list
-    nodes: list
-    outputs: list          # node indices (inputs count as nodes 0..len(inputs)-1)
-    single_output: bool
-
-    @property
-    def layers(self):
-        """Distinct layer specs in call order."""
-        seen, out = set(), []
-        for node in self.nodes:
-            if id(node.spec) not in seen:
-                seen.add(id(node.spec))
-                out.append(node.spec)
-        return out
 
 
 def build(run):
+    """The ``Graph`` of a ``Trace``: its inputs, one spec per distinct layer, the calls in topological order."""
     calls = join(run)
     role = {}
     for call in calls:
@@ -202,67 +139,12 @@ def _slim_name(call, arg):
     return sources[0]
 
 
-def _origin_label(record, call):
-    """``explicit`` / ``slim default`` / ``arg_scope at file:line`` for one recorded Slim argument."""
-    if record["source"] == "scope":
-        return f"arg_scope at {record['origin']}"
-    if record["source"] == "default":
-        return SLIM_DEFAULT
-    if call.parent is not None and record["name"] != "inputs":  # passed through the parent's normalizer_params
-        parent = call.parent.args["normalizer_params"]
-        if parent["source"] == "scope":
-            return f"arg_scope at {parent['origin']} via normalizer_params"
-    return EXPLICIT
-
-
-def _origin(call, keras_arg):
-    """The origin text of a Keras argument: where its hidden Slim sources came from ('' if Slim has none)."""
-    sources = SOURCES[call.kind].get(keras_arg)
-    if not sources:
-        return ""
-    groups = {}
-    for slim_arg in sources:
-        record = call.args.get(slim_arg)
-        if record is None:
-            continue
-        groups.setdefault(_origin_label(record, call), []).append(slim_arg)
-    hidden = [(label, args) for label, args in groups.items() if label != EXPLICIT]
-    if not hidden:
-        return EXPLICIT
-    parts = []
-    for label, args in hidden:
-        shown = ", ".join(f"{a}={short_value(call.value(a))}" for a in args)
-        parts.append(label if args == [keras_arg] else f"{label} ({shown})")
-    return "; ".join(parts)
-
-
-def short_value(value, limit=40):
-    """A Slim argument's value as Slim code spells it: ``relu``, ``'SAME'``, ``l2_regularizer(0.0005)``."""
-    from ... import initializers, regularizers
-
-    if isinstance(value, regularizers.L2):
-        return f"l2_regularizer({2 * value.l2!r})"
-    if isinstance(value, regularizers.L1):
-        return f"l1_regularizer({value.l1!r})"
-    if isinstance(value, regularizers.L1L2):
-        return f"l1_l2_regularizer({value.l1!r}, {2 * value.l2!r})"
-    if type(value) is initializers.GlorotUniform and value.get_config().get("seed") is None:
-        return "xavier_initializer()"
-    if type(value) is initializers.Zeros:
-        return "zeros_initializer()"
-    name = getattr(value, "__name__", None)
-    if callable(value) and name and not isinstance(value, type) and name != "<lambda>":
-        return name
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
 # -- specs per origin --------------------------------------------------------------------
 def _slim_specs(call, layer, names):
     config = _config(layer, call)
     if call.kind in ("batch_norm", "dropout") and call.value("is_training"):
         record = call.args["is_training"]
-        raise ValueError(f"sl.slim.migrate: {call.label} runs with is_training=True ({_origin_label(record, call)})"
+        raise ValueError(f"sl.slim.migrate: {call.label} runs with is_training=True ({origin_label(record, call)})"
                          f": it {'normalises with the batch statistics' if call.kind == 'batch_norm' else 'drops'}"
                          f" as in training, which a Keras model does only while training. Migrate the inference "
                          f"graph: pass is_training=False to the model function (or its normalizer_params / "
@@ -272,11 +154,11 @@ def _slim_specs(call, layer, names):
     for key, value in config.items():
         if key == "name":
             continue
-        args.append(Arg(key, value, _origin(call, key)))
-    args.append(Arg("name", name, _origin(call, "name"), note=f"Slim scope {layer.name}"))
+        args.append(Arg(key, value, origin(call, key)))
+    args.append(Arg("name", name, origin(call, "name"), note=f"Slim scope {layer.name}"))
     spec = LayerSpec(layer_class(layer), name, args, call.label, [w.numpy() for w in layer.weights],
                      [w.name for w in layer.weights])
-    spec.slim_only = [(n, call.value(n), _origin_label(call.args[n], call)) for n in SLIM_ONLY
+    spec.slim_only = [(n, call.value(n), origin_label(call.args[n], call)) for n in SLIM_ONLY
                       if n in call.args and call.value(n) is not None]
     _annotate(call, spec)
     made = [spec]
@@ -343,17 +225,12 @@ def _inline_activation(spec, call, names):
 
 
 def _leaky_spec(call, slope, name, like):
-    args = [Arg("negative_slope", slope, _origin(call, "activation") if call.kind != "batch_norm" else
-                _bn_activation_origin(call), note="Slim activation_fn leaky_relu")]
-    args += [Arg(a.name, a.value, "" if a.name != "name" else EXPLICIT) for a in like if a.name in COMMON_ARGS
-             and a.name != "name"]
+    """``LeakyReLU(slope)`` for a Slim ``activation_fn=partial(leaky_relu, …)``; trainable/dtype as ``like``."""
+    args = [Arg("negative_slope", slope, origin_label(call.args["activation_fn"], call),
+                note="Slim activation_fn leaky_relu")]
+    args += [Arg(a.name, a.value, "") for a in like if a.name in COMMON_ARGS and a.name != "name"]
     args.append(Arg("name", name, "", note=f"activation_fn of {call.label}"))
     return LayerSpec("LeakyReLU", name, args, f"{call.label} activation_fn")
-
-
-def _bn_activation_origin(call):
-    record = call.args["activation_fn"]
-    return _origin_label(record, call)
 
 
 def _activation_specs(call, layer, names):
@@ -369,7 +246,7 @@ def _activation_specs(call, layer, names):
     if form[0] == "leaky_relu":
         return [_leaky_spec(call, form[1], name, common)]
     note = "batch_norm's activation_fn" if call.kind == "batch_norm" else "activation_fn, after the normalizer"
-    args = [Arg("activation", form[1], _origin_label(record, call), note=note)]
+    args = [Arg("activation", form[1], origin_label(record, call), note=note)]
     args += common
     args.append(Arg("name", name, "", note=f"activation_fn of {call.label}"))
     return [LayerSpec("Activation", name, args, f"{call.label} activation_fn")]
@@ -377,8 +254,10 @@ def _activation_specs(call, layer, names):
 
 def _layer_specs(layer, names):
     """A layer the model function built itself (``sl.layers.Concatenate``, or ``+`` / ``.reshape``)."""
-    from ...layers import Activation, Conv2D, Conv2DTranspose, Dense
-
+    form = activation_form(getattr(layer, "activation", None))
+    if form is not None and form[0] == "leaky_relu":
+        raise ValueError(f"sl.slim.migrate: layer {layer.name!r} has activation={layer.activation!r}; write it as "
+                         f"an sl.layers.LeakyReLU layer.")
     config = _config(layer)
     try:
         records = {r["name"]: r for r in scopes.explain(layer).records}
@@ -391,20 +270,14 @@ def _layer_specs(layer, names):
         if key == "name":
             continue
         record = records.get(key)
-        origin = EXPLICIT if record is None or record["source"] == "explicit" else (
+        where = EXPLICIT if record is None or record["source"] == "explicit" else (
             f"arg_scope at {record['origin']}" if record["source"] == "scope" else LAYER_DEFAULT)
-        if origin == LAYER_DEFAULT and key in COMMON_ARGS:
-            origin = ""  # not a hidden Slim argument: every layer has them
-        args.append(Arg(key, value, origin))
+        if where == LAYER_DEFAULT and key in COMMON_ARGS:
+            where = ""  # not a hidden Slim argument: every layer has them
+        args.append(Arg(key, value, where))
     args.append(Arg("name", name, EXPLICIT if not default_named else ""))
-    spec = LayerSpec(layer_class(layer), name, args, f"sl.layers.{layer_class(layer)}",
-                     [w.numpy() for w in layer.weights], [w.name for w in layer.weights])
-    if isinstance(layer, (Conv2D, Conv2DTranspose, Dense, Activation)):
-        form = activation_form(layer.activation)
-        if form is not None and form[0] == "leaky_relu":
-            raise ValueError(f"sl.slim.migrate: layer {layer.name!r} has activation={layer.activation!r}; write it "
-                             f"as an sl.layers.LeakyReLU layer.")
-    return [spec]
+    return [LayerSpec(layer_class(layer), name, args, f"sl.layers.{layer_class(layer)}",
+                      [w.numpy() for w in layer.weights], [w.name for w in layer.weights])]
 
 
 def layer_class(layer):
@@ -419,9 +292,6 @@ def _base_name(layer):
 
 class _Names:
     """Keras layer names: Slim scopes with ``/`` → ``_``, unique within the model."""
-
-    RESERVED = {"keras", "layers", "initializers", "regularizers", "np", "sl", "models", "build_model",
-                "load_model", "inputs", "outputs"}
 
     def __init__(self):
         self.used = set()

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .rules import COMMON_ARGS, KERAS_ARGS, KERAS_INITIALIZERS, KERAS_ONLY, REGULARIZERS, SL_ONLY
-from .specs import Arg
+from .migrated import Arg
 
 _MAX_LITERAL = 256  # values of an array initializer written into source; more is data, not code
 
