@@ -410,3 +410,17 @@ def test_keras_style_layers_inside_the_model_keep_their_scoped_arguments():
     assert conv["padding"][0] == "'same'" and conv["padding"][1].startswith("arg_scope at tests/test_migrate.py:")
     assert conv["strides"] == ("(1, 1)", "sl.layers default") and conv["filters"] == ("4", "")
     assert m.variable_names[:2] == ["keras_style/kernel", "keras_style/bias"]
+
+
+@pytest.mark.parametrize("name", ["vgg_block", "residual"])
+def test_after_the_same_seed_the_weights_are_those_the_slim_model_starts_with(name):
+    fn, shape = sl_models()[name]
+    x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    sl.set_seed(7)
+    m = slim.migrate(fn, x, is_training=False, target="slimlayers")
+    sl.set_seed(7)
+    with sl.scopes.variable_store():
+        expected = np.asarray(fn(x, is_training=False))
+    model = build(m.source)
+    model.set_weights(m.weights)
+    assert np.array_equal(np.asarray(model(x)), expected)

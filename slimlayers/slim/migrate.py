@@ -82,11 +82,12 @@ class Migration:
         self._graph = graph
         self._target = TARGETS[target]
         self.source = _with_reasons(lambda: module_source(graph, self._target))
-        order = self._layer_order()
-        self.weights = [w for spec in order for w in spec.weights]
-        self.variable_names = [n for spec in order for n in spec.variable_names]
+        self._order = self._layer_order()
+        self.weights = [w for spec in self._order for w in spec.weights]
+        self.variable_names = [n for spec in self._order for n in spec.variable_names]
 
     def _layer_order(self):
+        """The layer specs in the order of the built model's ``layers`` (hence of its weights)."""
         graph, first = self._graph, len(self._graph.inputs)
         if self.target == "slimlayers":
             return _built_order(self.source, graph)
@@ -100,7 +101,7 @@ class Migration:
     @property
     def layer_names(self):
         """Names of the layers that hold weights, in weight order (each has ``len(weights)`` of its own)."""
-        return [spec.name for spec in self._layer_order() if spec.weights]
+        return [spec.name for spec in self._order if spec.weights]
 
     def weights_from(self, variables):
         """``weights`` taken from ``{Slim variable name: array}`` instead (e.g. a TF-Slim checkpoint's values).
@@ -137,7 +138,7 @@ class Migration:
             raise ValueError(f"Expected {len(self.weights)} weight arrays; received {len(weights)}.")
         os.makedirs(directory, exist_ok=True)
         arrays, it = {}, iter(weights)
-        for spec in self._layer_order():
+        for spec in self._order:
             for i in range(len(spec.weights)):
                 arrays[f"{spec.name}/{i}"] = np.asarray(next(it))
         np.savez(os.path.join(directory, WEIGHTS_FILE), **arrays)
