@@ -15,7 +15,7 @@ from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, MaxPooling2D
 from .regularization import Dropout
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
-from .symbolic import SymbolicTensor
+from .symbolic import ARRAY_OP_LAYERS, SymbolicTensor
 
 __all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
            "Conv2DTranspose", "Cropping2D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer",
@@ -25,6 +25,8 @@ __all__ = ["Activation", "Add", "AveragePooling2D", "BatchNormalization", "Conca
 for _cls in (globals().get(_name) for _name in __all__):  # what a saved model config may name
     if isinstance(_cls, type) and issubclass(_cls, Layer):
         register_layer(_cls)
+
+ARRAY_OP_LAYERS.update(add=Add, reshape=Reshape)  # what `a + b` and `t.reshape(...)` record in a symbolic graph
 
 # Namespace re-export, the one import from layers up to a face: the tf.layers-style functions live in
 # slimlayers.tf_layers (which imports the classes above). They are fetched on first access, so either

@@ -15,8 +15,9 @@ from .initializers import variance_scaling_initializer, xavier_initializer, xavi
 from .layers import (avg_pool2d, batch_norm, conv2d, conv2d_transpose, convolution2d, convolution2d_transpose,
                      dropout, flatten, fully_connected, max_pool2d, repeat, stack)
 from .regularizers import l1_l2_regularizer, l1_regularizer, l2_regularizer
+from .migrate import Migration, migrate
 
-__all__ = ["add_arg_scope", "arg_scope", "avg_pool2d", "batch_norm", "conv2d", "conv2d_transpose",
+__all__ = ["Migration", "add_arg_scope", "arg_scope", "avg_pool2d", "batch_norm", "conv2d", "conv2d_transpose",
            "convolution2d", "convolution2d_transpose", "dropout", "flatten", "fully_connected",
-           "l1_l2_regularizer", "l1_regularizer", "l2_regularizer", "max_pool2d", "repeat", "stack",
+           "l1_l2_regularizer", "l1_regularizer", "l2_regularizer", "max_pool2d", "migrate", "repeat", "stack",
            "variance_scaling_initializer", "xavier_initializer", "xavier_initializer_conv2d"]

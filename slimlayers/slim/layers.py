@@ -60,9 +60,20 @@ def _normalize(outputs, normalizer_fn, normalizer_params):
     return normalizer_fn(outputs, **(normalizer_params or {}))
 
 
+def _activate(activation_fn, outputs):
+    """``activation_fn(outputs)``; on a symbolic tensor (a traced model) an ``Activation`` layer in the graph."""
+    from ..layers import Activation, SymbolicTensor
+
+    if isinstance(outputs, SymbolicTensor):
+        return scoped_layer(Activation, _path("activation"), None, None, activation=activation_fn,
+                            dtype=outputs.dtype)(outputs)
+    return activation_fn(outputs)
+
+
 def _apply(layer, inputs, normalizer_fn, normalizer_params, activation_fn):
     outputs = _normalize(layer(inputs), normalizer_fn, normalizer_params)
-    return activation_fn(outputs) if activation_fn is not None and normalizer_fn is not None else outputs
+    return _activate(activation_fn, outputs) if activation_fn is not None and normalizer_fn is not None \
+        else outputs
 
 
 def _conv_common(kind, inputs, num_outputs, kernel_size, stride, padding, data_format, rate, activation_fn,
@@ -232,7 +243,7 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                              beta_regularizer=regs.get("beta"), gamma_regularizer=regs.get("gamma"),
                              trainable=trainable, dtype=input_dtype(inputs))
         outputs = layer(inputs, training=bool(is_training))
-        return activation_fn(outputs) if activation_fn is not None else outputs
+        return _activate(activation_fn, outputs) if activation_fn is not None else outputs
 
 
 # -- layers without variables ---------------------------------------------------------
