@@ -17,8 +17,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import layers as L
 from ..layers import InputLayer, Layer
 from ..models import Model, Sequential
+
+# The layers the exporters (PyTorch, ONNX) translate, and the backend method that translates each: a
+# backend implements every method named here, with the signature (layer, inputs..., shapes, layout).
+EXPORTED_LAYERS = {
+    L.Conv2D: "conv2d", L.Conv2DTranspose: "conv2d_transpose", L.Dense: "dense",
+    L.BatchNormalization: "batch_norm", L.MaxPooling2D: "pooling", L.AveragePooling2D: "pooling",
+    L.UpSampling2D: "upsampling", L.ZeroPadding2D: "zero_padding", L.Cropping2D: "cropping",
+    L.Flatten: "flatten", L.Reshape: "reshape", L.Activation: "activation_layer", L.LeakyReLU: "leaky_relu",
+    L.Dropout: "dropout", L.Add: "add", L.Concatenate: "concatenate",
+}
+
+
+def export_method(backend, layer, target):
+    """The bound method of ``backend`` that translates ``layer``; a ValueError naming it when there is none."""
+    name = EXPORTED_LAYERS.get(type(layer))
+    if name is None:
+        raise refuse(layer, f"{target} has no translation for this layer here")
+    return getattr(backend, name)
 
 
 @dataclass

@@ -16,11 +16,9 @@ import os
 
 import numpy as np
 
-from ..layers import (Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose,
-                      Cropping2D, Dense, Dropout, Flatten, LeakyReLU, MaxPooling2D, Reshape, UpSampling2D,
-                      ZeroPadding2D)
+from ..layers import (AveragePooling2D)
 from ..validation import check_int
-from .graph import refuse, trace
+from .graph import export_method, refuse, trace
 from .layout import MOVED, Lowering, activation_name, conv_pads, nchw_axis, spatial, transpose_geometry
 from .optional import require
 
@@ -95,11 +93,9 @@ class _OnnxBackend:
 
     def layer(self, call, args, layout):
         layer = call.layer
-        convert = _CONVERTERS.get(type(layer))
-        if convert is None:
-            raise refuse(layer, "ONNX has no translation for this layer here")
+        convert = export_method(self, layer, "ONNX")
         shapes = [self.graph.shapes[i] for i in call.inputs]
-        return convert(self, layer, args if layer.takes_input_list else args[0],
+        return convert(layer, args if layer.takes_input_list else args[0],
                        shapes if layer.takes_input_list else shapes[0], layout)
 
     def model(self, outputs, name):
@@ -253,11 +249,3 @@ def _onnx_pads(pads):
     return [t, lft, b, r]
 
 
-_CONVERTERS = {
-    Conv2D: _OnnxBackend.conv2d, Conv2DTranspose: _OnnxBackend.conv2d_transpose, Dense: _OnnxBackend.dense,
-    BatchNormalization: _OnnxBackend.batch_norm, MaxPooling2D: _OnnxBackend.pooling,
-    AveragePooling2D: _OnnxBackend.pooling, UpSampling2D: _OnnxBackend.upsampling,
-    ZeroPadding2D: _OnnxBackend.zero_padding, Cropping2D: _OnnxBackend.cropping, Flatten: _OnnxBackend.flatten,
-    Reshape: _OnnxBackend.reshape, Activation: _OnnxBackend.activation_layer, LeakyReLU: _OnnxBackend.leaky_relu,
-    Dropout: _OnnxBackend.dropout, Add: _OnnxBackend.add, Concatenate: _OnnxBackend.concatenate,
-}

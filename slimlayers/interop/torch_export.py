@@ -24,10 +24,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..layers import (Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose,
-                      Cropping2D, Dense, Dropout, Flatten, LeakyReLU, MaxPooling2D, Reshape, UpSampling2D,
-                      ZeroPadding2D)
-from .graph import refuse, trace
+from ..layers import (AveragePooling2D)
+from .graph import export_method, refuse, trace
 from .layout import (MOVED, Lowering, activation_name, conv_pads, nchw_axis, spatial, transpose_geometry)
 from .optional import require
 
@@ -100,11 +98,8 @@ class _TorchBackend:
 
     # -- one layer ---------------------------------------------------------------------------------
     def _convert(self, layer, shapes, layout):
-        kind = type(layer)
-        convert = _CONVERTERS.get(kind)
-        if convert is None:
-            raise refuse(layer, "PyTorch has no translation for this layer here")
-        parts = convert(self, layer, shapes[0] if len(shapes) == 1 else shapes, layout)
+        convert = export_method(self, layer, "PyTorch")
+        parts = convert(layer, shapes[0] if len(shapes) == 1 else shapes, layout)
         parts = [p for p in parts if p is not None]
         if len(parts) == 1:
             return parts[0]
@@ -215,7 +210,7 @@ class _TorchBackend:
     def reshape(self, layer, shape, layout):
         return [self.tm.Reshape(layer.target_shape)]
 
-    def activation(self, layer, shape, layout):
+    def activation_layer(self, layer, shape, layout):
         return [_activation(layer) or require("torch").nn.Identity()]
 
     def leaky_relu(self, layer, shape, layout):
@@ -233,14 +228,6 @@ class _TorchBackend:
         return [self.tm.Concat(nchw_axis(layer.axis) if layout == MOVED else layer.axis)]
 
 
-_CONVERTERS = {
-    Conv2D: _TorchBackend.conv2d, Conv2DTranspose: _TorchBackend.conv2d_transpose, Dense: _TorchBackend.dense,
-    BatchNormalization: _TorchBackend.batch_norm, MaxPooling2D: _TorchBackend.pooling,
-    AveragePooling2D: _TorchBackend.pooling, UpSampling2D: _TorchBackend.upsampling,
-    ZeroPadding2D: _TorchBackend.zero_padding, Cropping2D: _TorchBackend.cropping, Flatten: _TorchBackend.flatten,
-    Reshape: _TorchBackend.reshape, Activation: _TorchBackend.activation, LeakyReLU: _TorchBackend.leaky_relu,
-    Dropout: _TorchBackend.dropout, Add: _TorchBackend.add, Concatenate: _TorchBackend.concatenate,
-}
 
 # Keras activation name -> (torch.nn class name, constructor arguments)
 ACTIVATIONS = {

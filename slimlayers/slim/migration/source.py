@@ -12,8 +12,8 @@ Example:
 """
 from __future__ import annotations
 
-import keyword
-import re
+
+from .names import UniqueNames, python_identifier
 
 WEIGHTS_FILE = "weights.npz"
 
@@ -43,7 +43,7 @@ def module_source(graph, target):
              "came from: an arg_scope (file:line) or a Slim default; conversions say what they convert.",
              '"""', target.imports, "", "", "def build_model():",
              f'{_INDENT}"""The functional model {graph.name!r}: {_signature(graph)}."""']
-    names = _TensorNames()
+    names = UniqueNames(lambda name: python_identifier(name, prefix="t"), _RESERVED)
     tensors = []
     for name, shape, dtype in graph.inputs:
         var = names.take(name)
@@ -125,22 +125,5 @@ def comment_for(arg):
     return "; ".join(parts)
 
 
-class _TensorNames:
-    """Python variable names for tensors: the layer's name, unique, never a name the module uses."""
-
-    RESERVED = {"keras", "layers", "initializers", "regularizers", "np", "sl", "build_model", "load_model",
-                "os"}
-
-    def __init__(self):
-        self.used = set(self.RESERVED)
-
-    def take(self, name):
-        base = re.sub(r"\W", "_", name)
-        if not base.isidentifier() or keyword.iskeyword(base):
-            base = f"t_{base}"
-        candidate, n = base, 0
-        while candidate in self.used:
-            n += 1
-            candidate = f"{base}_{n}"
-        self.used.add(candidate)
-        return candidate
+# names the emitted module already uses, never given to a tensor
+_RESERVED = ("keras", "layers", "initializers", "regularizers", "np", "sl", "build_model", "load_model", "os")

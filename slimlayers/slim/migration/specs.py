@@ -15,11 +15,10 @@ Example:
 """
 from __future__ import annotations
 
-import keyword
-import re
 
 from ... import scopes
 from .graph import join, walk
+from .names import UniqueNames, layer_name, python_identifier
 from .migrated import EXPLICIT, LAYER_DEFAULT, Arg, Graph, GraphNode, LayerSpec
 from .origins import origin, origin_label
 from .rules import COMMON_ARGS, SLIM_ONLY, SOURCES, activation_form
@@ -34,7 +33,7 @@ def build(run):
         if call.activation is not None:
             role[id(call.activation)] = (call, "activation")
     nodes = walk(run)
-    names = _Names()
+    names = UniqueNames(layer_name)
     inputs = []
     for node in nodes[:len(run.inputs)]:
         layer = node.tensor.layer
@@ -62,7 +61,7 @@ def build(run):
             parents = [first + len(out_nodes) - 1]
         position[i] = first + len(out_nodes) - 1
     outputs = [position[i] for i in _output_indices(run, nodes)]
-    return Graph(names.python(run.function_name), inputs, out_nodes, outputs, run.single_output)
+    return Graph(python_identifier(run.function_name), inputs, out_nodes, outputs, run.single_output)
 
 
 def _output_indices(run, nodes):
@@ -288,26 +287,3 @@ def _base_name(layer):
     from ...layers.base import default_name
 
     return default_name(type(layer).__name__)
-
-
-class _Names:
-    """Keras layer names: Slim scopes with ``/`` → ``_``, unique within the model."""
-
-    def __init__(self):
-        self.used = set()
-
-    def take(self, name):
-        base = re.sub(r"[/:\s]+", "_", str(name)).strip("_") or "layer"
-        candidate, n = base, 0
-        while candidate in self.used:
-            n += 1
-            candidate = f"{base}_{n}"
-        self.used.add(candidate)
-        return candidate
-
-    @staticmethod
-    def python(name):
-        ident = re.sub(r"\W", "_", name)
-        if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
-            ident = f"m_{ident}"
-        return ident
