@@ -12,7 +12,6 @@ Example:
 """
 from __future__ import annotations
 
-
 from .names import UniqueNames, python_identifier
 
 WEIGHTS_FILE = "weights.npz"
