@@ -35,6 +35,7 @@ import re
 
 import numpy as np
 
+from .. import activations, initializers, regularizers
 from ..autodiff import ops
 from ..autodiff.tensor import Tensor, Variable, as_array
 from ..validation import check_allocation, layer_dtype
@@ -72,8 +73,6 @@ class Layer:
     takes_input_list = False  # merge layers (Add, Concatenate) are called on a list of tensors
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None):
-        from .. import regularizers
-
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Invalid argument `name`: must be a string. Received: name={name!r}")
         self.name = name or unique_name(default_name(type(self).__name__))
@@ -123,8 +122,6 @@ class Layer:
 
     def _new_variable(self, *, name, shape, dtype, initializer, regularizer, trainable, fan_axes):
         """The default variable creator: a new, initialised ``Variable`` called ``name``."""
-        from .. import initializers, regularizers
-
         check_allocation(f"Weight {name!r}", shape, dtype)
         init = initializers.get(initializer)
         value = initializers.initialize(init, shape, dtype, key=name, fan_axes=fan_axes)
@@ -308,8 +305,6 @@ class Layer:
 
 def _is_default(pname, value, default):
     """Whether a config ``value`` is what the ``default`` argument produces (``"zeros"`` ↔ ``Zeros()``)."""
-    from .. import activations, initializers, regularizers
-
     if pname == "dtype":
         default = layer_dtype(default).name
     if pname == "data_format" and default is None:
@@ -328,16 +323,12 @@ def _is_default(pname, value, default):
 
 def _display(raw, json_value):
     """repr of an argument: tuples stay tuples, objects show their own repr, functions their name."""
-    from .. import initializers, regularizers
-
     if isinstance(raw, (tuple, str, bool, int, float, initializers.Initializer, regularizers.Regularizer)):
         return repr(raw)
     return repr(json_value)
 
 
 def _json_safe(value):
-    from .. import activations, initializers, regularizers
-
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (np.integer, np.floating)):

@@ -62,10 +62,8 @@ def _normalize(outputs, normalizer_fn, normalizer_params):
 
 def _activate(activation_fn, outputs):
     """``activation_fn(outputs)``; on a symbolic tensor (a traced model) an ``Activation`` layer in the graph."""
-    from ..layers import Activation, SymbolicTensor
-
-    if isinstance(outputs, SymbolicTensor):
-        return scoped_layer(Activation, _path("activation"), None, None, activation=activation_fn,
+    if isinstance(outputs, layers.SymbolicTensor):
+        return scoped_layer(layers.Activation, _path("activation"), None, None, activation=activation_fn,
                             dtype=outputs.dtype)(outputs)
     return activation_fn(outputs)
 
