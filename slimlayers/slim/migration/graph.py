@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ...layers import SymbolicTensor
 from .rules import SLIM_LAYERS, is_batch_norm, slim_kind
+from ..layers import batch_norm
 
 
 @dataclass
@@ -56,8 +57,6 @@ class SlimCall:
 
 def join(run):
     """The Slim calls of a ``Trace``, each with the tensors it created. Refuses what cannot be joined."""
-    from ..layers import batch_norm
-
     calls = []
     for explanation in run.calls:
         kind = slim_kind(explanation.op_name)

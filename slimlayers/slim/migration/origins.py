@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .migrated import EXPLICIT, SLIM_DEFAULT
 from .rules import SOURCES
+from ... import initializers, regularizers
 
 
 def origin_label(record, call):
@@ -52,8 +53,6 @@ def origin(call, keras_arg):
 
 def short_value(value, limit=40):
     """A Slim argument's value as Slim code spells it: ``relu``, ``'SAME'``, ``l2_regularizer(0.0005)``."""
-    from ... import initializers, regularizers
-
     if isinstance(value, regularizers.L2):
         return f"l2_regularizer({2 * value.l2!r})"
     if isinstance(value, regularizers.L1):

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import functools
+from ... import activations
 
 # Slim function (by name, aliases folded) -> the sl.layers class it builds.
 SLIM_LAYERS = {
@@ -120,8 +121,6 @@ def activation_form(fn):
     ``None`` means it has no name Keras knows (a lambda, a Python function):
     the caller refuses it.
     """
-    from ... import activations
-
     if fn is None:
         return ("name", None)
     if isinstance(fn, functools.partial) and fn.func is activations.leaky_relu and not fn.args:

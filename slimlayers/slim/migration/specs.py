@@ -22,6 +22,8 @@ from .names import UniqueNames, layer_name, python_identifier
 from .migrated import EXPLICIT, LAYER_DEFAULT, Arg, Graph, GraphNode, LayerSpec
 from .origins import origin, origin_label
 from .rules import COMMON_ARGS, SLIM_ONLY, SOURCES, activation_form
+from ... import activations, initializers, regularizers
+from ...layers.base import default_name
 
 
 def build(run):
@@ -93,8 +95,6 @@ def _config(layer, call=None):
     """
     form = activation_form(getattr(layer, "activation", None))
     if form is not None and form[0] == "leaky_relu":
-        from ... import activations
-
         saved, layer.activation = layer.activation, activations.linear
         try:
             return _config(layer, call)
@@ -121,8 +121,6 @@ def _kind_of(arg):
 
 
 def _serialisable(arg, value):
-    from ... import activations, initializers, regularizers
-
     registry = {"activation": activations, "initializer": initializers, "regularizer": regularizers}[_kind_of(arg)]
     try:
         registry.serialize(value)
@@ -284,6 +282,4 @@ def layer_class(layer):
 
 
 def _base_name(layer):
-    from ...layers.base import default_name
-
     return default_name(type(layer).__name__)

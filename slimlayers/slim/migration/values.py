@@ -20,6 +20,7 @@ import numpy as np
 
 from .rules import COMMON_ARGS, KERAS_ARGS, KERAS_INITIALIZERS, KERAS_ONLY, REGULARIZERS, SL_ONLY
 from .migrated import Arg
+from ... import initializers, regularizers
 
 _MAX_LITERAL = 256  # values of an array initializer written into source; more is data, not code
 
@@ -52,8 +53,6 @@ class Target:
         return _literal(value)
 
     def _initializer(self, value):
-        from ... import initializers
-
         obj = initializers.get(value)
         cls = type(obj).__name__
         config = obj.get_config()
@@ -108,8 +107,6 @@ def _regularizer(value, halved_l2):
     if value is None:
         return "None"
     if isinstance(value, str):
-        from ... import regularizers
-
         obj = regularizers.get(value)
         value = {"class_name": type(obj).__name__, "config": obj.get_config()}
     cls, config = value["class_name"], dict(value.get("config") or {})
