@@ -92,21 +92,24 @@ def _read_explicit(spec, path):
     raise arg_error("path", "must be an existing .npz file or a directory of IDX files", path, FileNotFoundError)
 
 
+def _intact(path, remote, otherwise):
+    """Whether ``path`` exists with the published SHA-256; a present but different file is warned about."""
+    if not os.path.isfile(path):
+        return False
+    if sha256_of(path) == remote.sha256:
+        return True
+    warnings.warn(f"{path} does not have the published SHA-256 of {remote.name}; {otherwise}.", stacklevel=5)
+    return False
+
+
 def _cached_or_downloaded(spec, remote, progress):
     """A local path of ``remote`` whose SHA-256 matches: Keras' copy, ours, or a fresh download."""
     keras_copy = os.path.join(keras_datasets_dir(), spec.subdir, remote.name)
-    if os.path.isfile(keras_copy):
-        if sha256_of(keras_copy) == remote.sha256:
-            return keras_copy
-        # Keras would overwrite it; we leave Keras' cache alone and use our own
-        warnings.warn(f"{keras_copy} does not have the published SHA-256 of {remote.name}; ignoring it.",
-                      stacklevel=4)
+    if _intact(keras_copy, remote, "ignoring it"):  # a bad Keras copy stays: Keras' cache is read only here
+        return keras_copy
     our_copy = os.path.join(cache_dir(), spec.subdir, remote.name)
-    if os.path.isfile(our_copy):
-        if sha256_of(our_copy) == remote.sha256:
-            return our_copy
-        warnings.warn(f"{our_copy} does not have the published SHA-256 of {remote.name}; downloading it again.",
-                      stacklevel=4)
+    if _intact(our_copy, remote, "downloading it again"):
+        return our_copy
     url = url_of(spec, remote)
     try:
         return download(url, our_copy, remote.sha256, remote.size, progress)
