@@ -111,6 +111,19 @@ def test_every_strategy_matches_naive(how, c, seed):
         K._strategy = original
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_wide_tiles_every_row_width(dtype):
+    """Rows of 1..20 pixels through the wide tiles (64 float32 / 32 float64 channels): on
+    AVX-512 targets rows are cut into 6- and 4-pixel tiles (gemm._tall_next), with tails."""
+    cout = 64 if dtype == np.float32 else 32
+    for w in range(1, 21):
+        for s in (1, 2):
+            c = dict(n=1, h=3, w=w, cin=cout, cout=cout, kh=3, kw=3, strides=(1, s),
+                     dilations=(1, 1), pads=((1, 1), (1, 1)), groups=1, dtype=dtype)
+            x, wt = _arrays(c, w)
+            _check_against_naive(c, x, wt)
+
+
 @settings(max_examples=40, deadline=None)
 @given(conv_cases(), st.integers(0, 2**31))
 def test_adjoint_identity(c, seed):
