@@ -76,6 +76,8 @@ def _target_vector_registers():
 TALL_MR = 6 if _target_vector_registers() >= 32 else WIDE_MR
 TC = 4          # thin tiles: THIN_MR pixels x TC written channels (16 vector sums),
 THIN_MR = 4     # or 16 x 1 for a single written channel (_thin_single)
+_ROW_BLOCK = 16  # input gradient: rows (n, iy) per block sharing the filter slices in cache,
+_BLOCK_FILTER_BYTES = 1 << 20  # when the packed filter is larger than this
 _MIN_TASKS = 32  # filter gradient: split channels until there are this many tasks
 
 
@@ -337,29 +339,36 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
     boffs = np.empty(KH * KW, np.intp)
     nr = nv * lanes(df)
     dstride = sw * Cin
-    for r in range(r0, r1):
-        n = r // H
-        iy = r - n * H
+    # a large filter (i: 2 MB) no longer stays in a core's cache while each row cycles through
+    # all of it: then the rows of a block run per (group, phase, channel block), reusing that
+    # slice; small filters keep one row per block (blocking a 0.5 MB filter was 13 % slower)
+    rowblk = _ROW_BLOCK if wt.nbytes > _BLOCK_FILTER_BYTES else 1
+    for rb in range(r0, r1, rowblk):
+        rend = min(rb + rowblk, r1)
         for g in range(groups):
             for f in range(sw):
                 ix0 = (f - pl) % sw  # first column of this phase
                 if ix0 >= W:
                     continue
                 nq = (W - ix0 + sw - 1) // sw
-                nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw,
-                                 pt, pl, Cog * Cgp)
-                dbase = ((n * H + iy) * W + ix0) * Cin + g * Cg
                 for j0 in range(0, Cg, nr):
-                    q0 = 0
-                    while q0 < nq:
-                        if _tall_next(nq - q0, mr, tall):
-                            _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(tall, nq - q0), wf, Cgp, j0,
-                                  df, dbase + q0 * dstride + j0, dstride, min(nr, Cg - j0), False, tall, nv)
-                            q0 += tall
-                        else:
-                            _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(mr, nq - q0), wf, Cgp, j0,
-                                  df, dbase + q0 * dstride + j0, dstride, min(nr, Cg - j0), False, mr, nv)
-                            q0 += mr
+                    ncol = min(nr, Cg - j0)
+                    for r in range(rb, rend):
+                        n = r // H
+                        iy = r - n * H
+                        nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw,
+                                         dh, dw, pt, pl, Cog * Cgp)
+                        dbase = ((n * H + iy) * W + ix0) * Cin + g * Cg + j0
+                        q0 = 0
+                        while q0 < nq:
+                            if _tall_next(nq - q0, mr, tall):
+                                _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(tall, nq - q0), wf, Cgp,
+                                      j0, df, dbase + q0 * dstride, dstride, ncol, False, tall, nv)
+                                q0 += tall
+                            else:
+                                _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(mr, nq - q0), wf, Cgp,
+                                      j0, df, dbase + q0 * dstride, dstride, ncol, False, mr, nv)
+                                q0 += mr
 
 
 @njit(**JIT)
