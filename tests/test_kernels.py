@@ -111,6 +111,29 @@ def test_every_strategy_matches_naive(how, c, seed):
         K._strategy = original
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_wide_tiles_every_row_width(dtype):
+    """Rows of 1..20 pixels through the wide tiles (64 float32 / 32 float64 channels): on
+    AVX-512 targets rows are cut into 6- and 4-pixel tiles (gemm._tall_next), with tails."""
+    cout = 64 if dtype == np.float32 else 32
+    for w in range(1, 21):
+        for s in (1, 2):
+            c = dict(n=1, h=3, w=w, cin=cout, cout=cout, kh=3, kw=3, strides=(1, s),
+                     dilations=(1, 1), pads=((1, 1), (1, 1)), groups=1, dtype=dtype)
+            x, wt = _arrays(c, w)
+            _check_against_naive(c, x, wt)
+
+
+def test_input_gradient_row_blocks():
+    """A packed filter over gemm._BLOCK_FILTER_BYTES (1.3 MB float64) takes the row-blocked
+    input-gradient loop; 36 rows: full and partial blocks for 1 or 2 threads."""
+    for s in (1, 2):
+        c = dict(n=3, h=12, w=7, cin=64, cout=160, kh=4, kw=4, strides=(s, s), dilations=(1, 1),
+                 pads=((1, 2), (1, 2)), groups=1, dtype=np.float64)
+        x, wt = _arrays(c, s)
+        _check_against_naive(c, x, wt)
+
+
 @settings(max_examples=40, deadline=None)
 @given(conv_cases(), st.integers(0, 2**31))
 def test_adjoint_identity(c, seed):
@@ -159,7 +182,7 @@ _DETERMINISM_SCRIPT = textwrap.dedent("""
             (2, 19, 21, 32, 3, 4, 2, 1, 1, 2, 1), (2, 11, 9, 12, 18, 3, 2, 2, 2, 1, 3),
             (5, 8, 8, 40, 40, 1, 1, 1, 0, 0, 1), (2, 9, 10, 64, 96, 3, 2, 1, 1, 1, 2),
             (2, 12, 11, 70, 130, 3, 1, 2, 2, 2, 1), (3, 9, 9, 64, 48, 4, 2, 1, 1, 1, 1),
-            (2, 14, 13, 3, 70, 4, 2, 1, 1, 1, 1)]:
+            (2, 14, 13, 3, 70, 4, 2, 1, 1, 1, 1), (3, 12, 7, 64, 160, 4, 2, 1, 1, 1, 1)]:
         for dt in (np.float32, np.float64):
             x = rng.standard_normal((n, h, w, cin)).astype(dt)
             wt = rng.standard_normal((k, k, cin // g, cout)).astype(dt)
