@@ -40,6 +40,7 @@ from ..autodiff import ops
 from ..autodiff.tensor import Tensor, Variable, as_array
 from ..validation import check_allocation, layer_dtype
 from ..naming import unique_name
+from .symbolic import SymbolicTensor
 
 
 def default_name(class_name):
@@ -149,8 +150,6 @@ class Layer:
         return inputs
 
     def _symbolic_call(self, inputs):
-        from .symbolic import SymbolicTensor
-
         shape = _shape_of(inputs)
         self._maybe_build(shape)
         return SymbolicTensor(self.compute_output_shape(shape), self.dtype, layer=self, inputs=inputs)
@@ -364,7 +363,5 @@ def _shape_of(inputs):
 
 
 def _is_symbolic(inputs):
-    from .symbolic import SymbolicTensor
-
     items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
     return any(isinstance(x, SymbolicTensor) for x in items)
