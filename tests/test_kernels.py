@@ -1,5 +1,6 @@
 """slimlayers.kernels.conv against the naive loops in tests/naive.py."""
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -125,13 +126,28 @@ def test_wide_tiles_every_row_width(dtype):
 
 
 def test_input_gradient_row_blocks():
-    """A packed filter over gemm._BLOCK_FILTER_BYTES (1.3 MB float64) takes the row-blocked
-    input-gradient loop; 36 rows: full and partial blocks for 1 or 2 threads."""
+    """A filter panel over gemm._PANEL_BYTES (here 1.3 MB float64) takes the row-blocked
+    input-gradient passes; 36 rows: full and partial blocks for 1 or 2 threads."""
     for s in (1, 2):
         c = dict(n=3, h=12, w=7, cin=64, cout=160, kh=4, kw=4, strides=(s, s), dilations=(1, 1),
                  pads=((1, 2), (1, 2)), groups=1, dtype=np.float64)
         x, wt = _arrays(c, s)
         _check_against_naive(c, x, wt)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blocked_passes_with_rows_without_taps(dtype):
+    """Panels over gemm._PANEL_BYTES run in passes of one tap x one k-chunk over a block of
+    rows: rows whose taps all fall in the padding (the first two here) must come out zero, rows
+    with fewer taps must start at their own first tap, and the k tail (288 = 128 + 128 + 32
+    float32) and the partial last block of rows (28 = 16 + 12) must add up."""
+    c = dict(n=2, h=9, w=7, cin=96, cout=80, kh=2, kw=3, strides=(1, 2), dilations=(1, 1),
+             pads=((3, 3), (1, 2)), groups=1, dtype=dtype)
+    x, wt = _arrays(c, 5)
+    y, _, _ = _check_against_naive(c, x, wt)
+    assert not y[:, :2].any()
+    c = dict(c, groups=2, dilations=(2, 1), strides=(2, 1))
+    _check_against_naive(c, *_arrays(c, 6))
 
 
 @settings(max_examples=40, deadline=None)
@@ -182,7 +198,8 @@ _DETERMINISM_SCRIPT = textwrap.dedent("""
             (2, 19, 21, 32, 3, 4, 2, 1, 1, 2, 1), (2, 11, 9, 12, 18, 3, 2, 2, 2, 1, 3),
             (5, 8, 8, 40, 40, 1, 1, 1, 0, 0, 1), (2, 9, 10, 64, 96, 3, 2, 1, 1, 1, 2),
             (2, 12, 11, 70, 130, 3, 1, 2, 2, 2, 1), (3, 9, 9, 64, 48, 4, 2, 1, 1, 1, 1),
-            (2, 14, 13, 3, 70, 4, 2, 1, 1, 1, 1), (3, 12, 7, 64, 160, 4, 2, 1, 1, 1, 1)]:
+            (2, 14, 13, 3, 70, 4, 2, 1, 1, 1, 1), (3, 12, 7, 64, 160, 4, 2, 1, 1, 1, 1),
+            (2, 5, 6, 16, 1, 3, 1, 1, 1, 1, 1), (2, 9, 7, 96, 80, 2, 2, 1, 3, 1, 1)]:
         for dt in (np.float32, np.float64):
             x = rng.standard_normal((n, h, w, cin)).astype(dt)
             wt = rng.standard_normal((k, k, cin // g, cout)).astype(dt)
@@ -210,6 +227,37 @@ def test_bitwise_identical_across_thread_counts(tmp_path):
         subprocess.run([sys.executable, str(script), str(out), REPO], env=env, check=True)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86-64 CPU names")
+def test_bitwise_identical_across_instruction_sets(tmp_path):
+    """The kernels compiled for Haswell (AVX2: 32-byte vectors, 16 registers, other tile
+    shapes) compute the bits of the host's build (AVX-512 on the machines we measure on).
+    (A CPU without FMA, NUMBA_CPU_NAME=generic, rounds each product separately: other bits.)"""
+    script = tmp_path / "run.py"
+    script.write_text(_DETERMINISM_SCRIPT)
+    outs, widths = [], []
+    for env in ({}, {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": ""}):
+        env = dict(os.environ, **env)
+        out = tmp_path / f"out{len(outs)}.npy"
+        subprocess.run([sys.executable, str(script), str(out), REPO], env=env, check=True)
+        outs.append(out.read_bytes())
+        widths.append(subprocess.run(
+            [sys.executable, "-c", "from slimlayers.kernels import _simd; print(_simd.VECTOR_BYTES)"],
+            env=env, cwd=REPO, check=True, capture_output=True, text=True).stdout.strip())
+    assert widths[1] == "32"
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86-64 CPU names")
+def test_target_vector_file():
+    from slimlayers.kernels._simd import target_vector_file
+    assert target_vector_file("haswell", "") == (32, 16)
+    assert target_vector_file("sapphirerapids", "") == (64, 32)
+    assert target_vector_file("generic", "") == (16, 16)
+    # an explicit feature list wins over the name, as it does for LLVM
+    assert target_vector_file("haswell", "+avx,+avx2,+fma,+avx512f") == (64, 32)
+    assert target_vector_file("skylake-avx512", "+avx,+avx2,-avx512f") == (32, 16)
 
 
 def test_cache_works_from_read_only_package(tmp_path):

@@ -12,8 +12,8 @@ any block width that is a multiple of ``lanes(dtype)`` works.
   elements of ``like.dtype`` (``like`` an array, or a numpy scalar type such
   as ``np.intp``) on the stack: no allocation; it must not escape.
 - ``vec_madd(acc, i, a, b, j)``: ``acc[i:i+L] += a * b[j:j+L]`` as one
-  L-lane fused multiply-add (L = ``lanes``: 64 bytes, the AVX-512 width; LLVM
-  splits it into narrower registers on smaller CPUs). ``llvm.fmuladd``: one
+  L-lane fused multiply-add (L = ``lanes``: one vector register of the CPU Numba
+  compiles for, ``VECTOR_BYTES``: 64 with AVX-512, 32 with AVX2). ``llvm.fmuladd``: one
   rounding (an FMA instruction) on every CPU that has FMA, which is every x86-64
   since 2013 and every AArch64; a separate multiply and add elsewhere. Fused is
   20-35 % faster on the benchmark shapes (measured on AMD Zen 4, where the
@@ -26,12 +26,18 @@ any block width that is a multiple of ``lanes(dtype)`` works.
 - ``vec_load(acc, k, src, i, n)``: ``acc[k:k+L] = src[i:i+n]`` padded with
   zeros (masked load; nothing outside ``src[i:i+n]`` is touched).
 
-- ``vec_madd2(acc, k, a, i, b, j, n)``: ``acc[k:k+L] += a[i:i+n] * b[j:j+n]``
+Dot products (a reduction along the vector axis) use vectors of a fixed
+``SUM_BYTES`` = 64 bytes (S = ``sum_lanes`` lanes) on every CPU, since the
+lanes are partial sums: a target-sized vector would change the summation
+order, hence the bits, from one CPU to the next (LLVM splits them into two
+ymm registers on AVX2):
+- ``sum_clear(acc, k)``: ``acc[k:k+S] = 0``.
+- ``sum_madd(acc, k, a, i, b, j, n)``: ``acc[k:k+S] += a[i:i+n] * b[j:j+n]``
   (fused like ``vec_madd``; lanes >= n add 0; masked loads, so nothing past
   ``n`` is read).
-- ``vec_sum(acc, k)``: ``acc[k] + acc[k+1] + ... + acc[k+L-1]`` summed as a fixed tree
-  (halves folded onto each other: ``acc[k+i] + acc[k+i+L/2]``, then again on the L/2
-  sums, ...): log2(L) vector adds instead of L-1 dependent scalar ones, in the same order
+- ``sum_total(acc, k)``: ``acc[k] + acc[k+1] + ... + acc[k+S-1]`` summed as a fixed tree
+  (halves folded onto each other: ``acc[k+i] + acc[k+i+S/2]``, then again on the S/2
+  sums, ...): log2(S) vector adds instead of S-1 dependent scalar ones, in the same order
   on every call. One whole-vector read at
   a constant ``k`` keeps ``acc`` in registers; a loop of scalar reads may not be
   unrolled, and then ``acc`` is spilled to the stack on every multiply-add.
@@ -47,17 +53,54 @@ Example (inside @njit):
     acc = stack_buffer(64, x)   # 64 elements of x.dtype
     vec_madd(acc, 0, x[0], w, 16)
 """
+import platform
+
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
 
-VECTOR_BYTES = 64
+# CPUs LLVM knows by name that have AVX-512, for NUMBA_CPU_NAME with an empty NUMBA_CPU_FEATURES
+# (then LLVM takes the named CPU's own features, which Numba does not list)
+_AVX512_CPUS = ("skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+                "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
+                "graniterapids", "graniterapids-d", "diamondrapids", "znver4", "znver5", "knl", "knm")
 
 
-def lanes_of(dtype):
-    """Vector lanes for a numpy/numba float dtype (16 for float32, 8 for float64)."""
-    return VECTOR_BYTES // (dtype.bitwidth // 8)
+def target_vector_file(cpu_name=None, features=None):
+    """(bytes per vector register, number of vector registers) of the CPU Numba compiles for.
+
+    AVX-512: (64, 32); AVX/AVX2: (32, 16); AArch64 NEON: (16, 32); other x86-64: (16, 16).
+    Read from Numba's own choice (NUMBA_CPU_NAME / NUMBA_CPU_FEATURES, else the host's), which
+    the compiled code and its cache entry are keyed on, so a build for another CPU
+    (NUMBA_CPU_NAME=haswell NUMBA_CPU_FEATURES=) gets that CPU's tiles.
+
+    >>> target_vector_file("haswell", "")
+    (32, 16)
+    """
+    from numba.core import config
+    from numba.core.codegen import get_host_cpu_features
+    if cpu_name is None and features is None:
+        cpu_name, features = config.CPU_NAME, config.CPU_FEATURES
+        if features is None:
+            features = get_host_cpu_features()
+    feats = set((features or "").split(","))
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        return 16, 32
+    if "+avx512f" in feats or (not features and (cpu_name or "").lower() in _AVX512_CPUS):
+        return 64, 32
+    if "+avx" in feats or (not features and (cpu_name or "generic").lower() != "generic"):
+        return 32, 16
+    return 16, 16
+
+
+VECTOR_BYTES, VECTOR_REGISTERS = target_vector_file()
+SUM_BYTES = 64
+
+
+def lanes_of(dtype, nbytes=VECTOR_BYTES):
+    """Lanes of an nbytes vector for a numba float dtype (with AVX-512: 16 float32, 8 float64)."""
+    return nbytes // (dtype.bitwidth // 8)
 
 
 @intrinsic
@@ -92,6 +135,19 @@ def lanes(typingctx, like):
     if not isinstance(like, types.Array):
         return None
     n = lanes_of(like.dtype)
+
+    def codegen(context, builder, sig, args):
+        return context.get_constant(types.intp, n)
+
+    return types.intp(like), codegen
+
+
+@intrinsic
+def sum_lanes(typingctx, like):
+    """Compile-time constant lane count of a ``SUM_BYTES`` vector for ``like.dtype``."""
+    if not isinstance(like, types.Array):
+        return None
+    n = lanes_of(like.dtype, SUM_BYTES)
 
     def codegen(context, builder, sig, args):
         return context.get_constant(types.intp, n)
@@ -229,11 +285,11 @@ def _masked_load(context, builder, arrty, arr, index, n, vty, nl, align):
 
 
 @intrinsic
-def vec_madd2(typingctx, acc, k, a, i, b, j, n):
+def sum_madd(typingctx, acc, k, a, i, b, j, n):
     if not all(isinstance(t, types.Array) and t.dtype == acc.dtype for t in (acc, a, b)):
         return None
     dt = acc.dtype
-    nl = lanes_of(dt)
+    nl = lanes_of(dt, SUM_BYTES)
 
     def codegen(context, builder, sig, args):
         accv, kv, av, iv, bv, jv, nv = args
@@ -250,11 +306,11 @@ def vec_madd2(typingctx, acc, k, a, i, b, j, n):
 
 
 @intrinsic
-def vec_sum(typingctx, acc, k):
+def sum_total(typingctx, acc, k):
     if not isinstance(acc, types.Array):
         return None
     dt = acc.dtype
-    nl = lanes_of(dt)
+    nl = lanes_of(dt, SUM_BYTES)
 
     def codegen(context, builder, sig, args):
         accv, kv = args
@@ -262,8 +318,8 @@ def vec_sum(typingctx, acc, k):
         vty = ir.VectorType(lty, nl)
         val = builder.load(_vec_ptr(context, builder, sig.args[0], accv, kv, vty),
                            align=context.get_abi_sizeof(lty))
-        # fold halves: lanes i and i + w/2 are added, w = 16, 8, 4, 2 (a fixed tree, 4 vector adds
-        # instead of 15 dependent scalar ones; the same order on every call and thread count)
+        # fold halves: lanes i and i + w/2 are added, w = 16, 8, 4, 2 for float32 (a fixed
+        # tree, 4 vector adds instead of 15 dependent scalar ones; the same order on every call and thread count)
         width = nl
         while width > 1:
             width //= 2
@@ -275,3 +331,21 @@ def vec_sum(typingctx, acc, k):
         return builder.extract_element(val, ir.Constant(ir.IntType(32), 0))
 
     return dt(acc, types.intp), codegen
+
+
+@intrinsic
+def sum_clear(typingctx, acc, k):
+    if not isinstance(acc, types.Array):
+        return None
+    dt = acc.dtype
+    nl = lanes_of(dt, SUM_BYTES)
+
+    def codegen(context, builder, sig, args):
+        accv, kv = args
+        lty = context.get_value_type(dt)
+        vty = ir.VectorType(lty, nl)
+        builder.store(ir.Constant(vty, [0.0] * nl), _vec_ptr(context, builder, sig.args[0], accv, kv, vty),
+                      align=context.get_abi_sizeof(lty))
+        return context.get_dummy_value()
+
+    return types.void(acc, types.intp), codegen

@@ -300,7 +300,7 @@ def _direct_filter_tasks_parallel(nchunks, ntasks, x, dy, dwt, sh, sw, dh, dw, p
 def _strategy(written, reduced, dtype):
     """'gemm' when the written channels fill a good part of a tile, 'thin' (dot products
     over the reduced axis) when few channels are written from many, else 'direct'."""
-    if written * 2 >= gemm.block_width(dtype):
+    if gemm.gemm_worthwhile(written, dtype):
         return "gemm"
     if reduced >= 8:
         return "thin"

@@ -37,12 +37,17 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from ._simd import lanes, lanes_of, load, stack_buffer, vec_load, vec_madd, vec_madd2, vec_store, vec_sum
+from ._simd import (
+    SUM_BYTES, VECTOR_REGISTERS, lanes, lanes_of, load, stack_buffer, sum_clear, sum_lanes, sum_madd,
+    sum_total, vec_load, vec_madd, vec_store,
+)
 from ._tasks import chunk_bounds, launch, valid_range
 from .config import JIT, PARALLEL_JIT
 
-# Tile shapes (pixels x vectors of channels), 16 accumulator vectors each:
-# - MR x NV = 8 x 2 (NR = 32 float32 / 16 float64 channels): every kernel;
+# Tile shapes (pixels x vectors of channels) follow the vector registers of the CPU Numba
+# compiles for (_simd.target_vector_file). With 32 registers (AVX-512):
+# - MR x NV = 8 x 2 (16 accumulator vectors; NR = 32 float32 / 16 float64 channels): every kernel
+#   (FILTER_MR = 8 input channels per filter-gradient tile);
 # - WIDE_MR x WIDE_NV = 4 x 4 (64 / 32 channels): forward and input gradient when a group
 #   writes at least that many channels. Half the broadcasts per multiply-add: 15-25 %
 #   faster than 8 x 2 on the 64..256-channel benchmark shapes (measured interleaved in
@@ -50,34 +55,35 @@ from .config import JIT, PARALLEL_JIT
 #   compiles them. The filter gradient uses 4 x 4 too when a group has <= 4 input
 #   channels and >= 64 output channels (an RGB first layer: 3 of 4 tile rows used
 #   instead of 3 of 8; 2x faster on bench shapes d and k).
-# - TALL_MR x WIDE_NV = 6 x 4 (24 accumulator vectors) where the compile target has 32 vector
-#   registers (AVX-512): each filter vector is reused by 6 pixels instead of 4 (a third fewer
-#   filter loads per multiply-add; 24 + 4 + 1 of 32 zmm registers). A row of pixels is cut into
-#   6- and 4-pixel tiles so that even widths leave no tile partly empty (16 = 6 + 6 + 4,
-#   8 = 4 + 4, 14 = 6 + 4 + 4). Targets with 16 registers keep 4 x 4 (TALL_MR == WIDE_MR).
-MR, NV = 8, 2
-WIDE_MR, WIDE_NV = 4, 4
-_ACC = 16 * 16  # stack elements of an accumulator block (16 vectors of float32)
-_TILE_ACC = 24 * 16  # _tile's block: up to TALL_MR x WIDE_NV vectors
-
-
-def _target_vector_registers():
-    """32 when Numba compiles for a CPU with AVX-512 (zmm0-31), else 16.
-
-    Mirrors Numba's own choice of target features (NUMBA_CPU_FEATURES, else the host's),
-    which the compiled code and its cache entry are keyed on.
-    """
-    from numba.core import config
-    from numba.core.codegen import get_host_cpu_features
-    feats = config.CPU_FEATURES if config.CPU_FEATURES is not None else get_host_cpu_features()
-    return 32 if "+avx512f" in feats.split(",") else 16
-
-
-TALL_MR = 6 if _target_vector_registers() >= 32 else WIDE_MR
-TC = 4          # thin tiles: THIN_MR pixels x TC written channels (16 vector sums),
-THIN_MR = 4     # or 16 x 1 for a single written channel (_thin_single)
-_ROW_BLOCK = 16  # input gradient: rows (n, iy) per block sharing the filter slices in cache,
-_BLOCK_FILTER_BYTES = 1 << 20  # when the packed filter is larger than this
+# - TALL_MR x WIDE_NV = 6 x 4 (24 accumulator vectors): each filter vector is reused by 6
+#   pixels instead of 4 (a third fewer filter loads per multiply-add; 24 + 4 + 1 of 32
+#   registers). A row of pixels is cut into 6- and 4-pixel tiles so that even widths leave
+#   no tile partly empty (16 = 6 + 6 + 4, 8 = 4 + 4, 14 = 6 + 4 + 4).
+# - dot-product tiles: THIN_MR x TC = 4 x 4 sums, or THIN_SINGLE = 16 x 1 for one channel.
+# With 16 registers (AVX2, SSE) the 8 x 2 block (16 accumulators, plus 2 filter vectors and a
+# broadcast) spilled on every multiply-add (2-3x slower than now): there the forward and input
+# gradient cut a row into 6 x 2 tiles (12 + 2 + 1 of 16 registers, the BLIS Haswell shape) and
+# 4 x 2 ones (as the tall tiles above: 14 = 6 + 4 + 4, no partly empty tile), the filter
+# gradient takes 6 input channels per tile, no 4 x 4 tiles, and the dot tiles hold 2 x 2 or
+# 6 x 1 sums (a 64-byte sum takes two 32-byte registers). An element's summation order never
+# depends on the tile shape (only on the fixed 64-byte sums of the dot tiles), so every CPU
+# computes the same bits.
+if VECTOR_REGISTERS >= 32:
+    MR, NV, TALL = 8, 2, 8
+    WIDE_MR, WIDE_NV, TALL_MR = 4, 4, 6
+    FILTER_MR = 8
+    THIN_MR, TC, THIN_SINGLE = 4, 4, 16
+else:
+    MR, NV, TALL = 4, 2, 6
+    WIDE_MR, WIDE_NV, TALL_MR = 4, 2, 6  # the same as MR x NV: ``wide`` is never true
+    FILTER_MR = 6
+    THIN_MR, TC, THIN_SINGLE = 2, 2, 6
+TC_PACK = 4     # the thin kernels' packed filters pad written channels to a multiple of this
+_ACC = 16 * 16  # stack elements of a dot tile's sums (16 sums of 16 float32)
+_TILE_ACC = 24 * 16  # _tile's block: up to 24 vectors of 64 bytes
+_PIX = 16       # tile pixels at most
+_ROW_BLOCK = 16  # rows per block when a channel block's filter panel outgrows _PANEL_BYTES:
+_PANEL_BYTES = 32 << 10  # then the rows of a block take turns on one k-chunk of this size at a time
 _MIN_TASKS = 32  # filter gradient: split channels until there are this many tasks
 
 
@@ -88,8 +94,15 @@ def block_width(dtype):
 
 
 def wide(written, dtype):
-    """Whether forward / input-gradient tiles writing ``written`` channels use the 4 x 4 shape."""
-    return written >= WIDE_NV * block_width(dtype) // NV
+    """Whether forward / input-gradient tiles writing ``written`` channels use the 4 x 4 shape
+    (never where that shape is the 6 x 2 one, on 16-register CPUs)."""
+    return (WIDE_MR, WIDE_NV) != (MR, NV) and written >= WIDE_NV * block_width(dtype) // NV
+
+
+def gemm_worthwhile(written, dtype):
+    """Whether ``written`` channels fill enough of a tile for the gemm kernels (>= 16 float32,
+    8 float64: a fixed count, the same on every CPU, so every CPU takes the same path)."""
+    return written * np.dtype(dtype).itemsize >= SUM_BYTES
 
 
 def tile_width(written, dtype):
@@ -109,7 +122,7 @@ def _tile(src, offs, boffs, ntaps, kn, ks, p0, pstride, npix,
     """
     L = lanes(src)
     acc = stack_buffer(_TILE_ACC, src)
-    pix = stack_buffer(MR, np.intp)
+    pix = stack_buffer(_PIX, np.intp)
     for p in range(mr):
         pix[p] = p0 + min(p, npix - 1) * pstride
     for p in range(mr):
@@ -197,6 +210,53 @@ def padded_columns(x, left, width):
     return buf
 
 
+@njit(inline="always", **JIT)
+def _blocking(ntap, kn, panel_row_bytes):
+    """(rows per block, taps per pass, k per pass) for a channel block whose filter panel has
+    ntap*kn rows of panel_row_bytes: one row and the whole panel per pass while it fits in
+    _PANEL_BYTES (in L1 with its tile), else _ROW_BLOCK rows taking turns on one k-chunk of one
+    tap (the chunk stays in L1 for all the rows' tiles instead of streaming from L2 per tile)."""
+    if ntap * kn * panel_row_bytes <= _PANEL_BYTES:
+        return 1, max(ntap, 1), max(kn, 1)
+    return _ROW_BLOCK, 1, max(_PANEL_BYTES // panel_row_bytes, 1)
+
+
+@njit(inline="always", **JIT)
+def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, npix, pstride,
+                 bmat, ldb, j0, dst, dstride, ncol, mr, nv, tall):
+    """Channels j0 .. j0+ncol of the rows of a block: row i sums its taps
+    offs/boffs[i*ntap + t], t < nts[i], over k < kn into the npix tile pixels at
+    dst[dbases[i] + j0 + p*dstride] (pixel p reads src at offs + p*pstride + k).
+
+    Passes of tap_span taps x kc k-values, all rows per pass; the first pass of a row writes,
+    later ones add. Each element still sums its taps, then k, in order: the same bits as one
+    pass. A row without taps is written with zeros.
+    """
+    for tq0 in range(0, max(ntap, 1), tap_span):
+        for k0 in range(0, max(kn, 1), kc):
+            kk = min(kc, kn - k0)
+            first = tq0 == 0 and k0 == 0
+            for i in range(nrow):
+                nt = nts[i]
+                if not first and tq0 >= nt:
+                    continue
+                t1 = max(min(tq0 + tap_span, nt), tq0)
+                tb = i * ntap + tq0
+                to = offs[tb:tb + t1 - tq0]
+                bo = boffs[tb:tb + t1 - tq0]
+                d0 = dbases[i] + j0
+                x0 = 0
+                while x0 < npix:
+                    if _tall_next(npix - x0, mr, tall):
+                        _tile(src, to, bo, t1 - tq0, kk, 1, x0 * pstride + k0, pstride, min(tall, npix - x0),
+                              bmat, ldb, j0 + k0 * ldb, dst, d0 + x0 * dstride, dstride, ncol, not first, tall, nv)
+                        x0 += tall
+                    else:
+                        _tile(src, to, bo, t1 - tq0, kk, 1, x0 * pstride + k0, pstride, min(mr, npix - x0),
+                              bmat, ldb, j0 + k0 * ldb, dst, d0 + x0 * dstride, dstride, ncol, not first, mr, nv)
+                        x0 += mr
+
+
 # ----------------------------------------------------------------------------
 # forward
 # ----------------------------------------------------------------------------
@@ -227,43 +287,41 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
     merge = dw == 1 and groups == 1
     kn = KW * Cg if merge else Cg
     nb = 1 if merge else KW
+    ntap = KH * nb
     xf = xp.reshape(-1)
     wf = wp.reshape(-1)
     of = out.reshape(-1)
-    offs = np.empty(KH * nb, np.intp)
-    boffs = np.empty(KH * nb, np.intp)
     nr = nv * lanes(of)
-    pstride = sw * Cin
-    for r in range(r0, r1):
-        n = r // OH
-        oy = r - n * OH
+    rows, tap_span, kc = _blocking(ntap, kn, nr * of.itemsize)
+    offs = np.empty(rows * ntap, np.intp)
+    boffs = np.empty(rows * ntap, np.intp)
+    nts = np.empty(rows, np.intp)
+    dbases = np.empty(rows, np.intp)
+    for rb in range(r0, r1, rows):
+        nrow = min(rows, r1 - rb)
         for g in range(groups):
-            nt = 0
-            for a in range(KH):
-                iy = oy * sh - pt + a * dh
-                if iy < 0 or iy >= H:
-                    continue
-                for b in range(nb):
-                    offs[nt] = ((n * H + iy) * Wp + b * dw) * Cin + g * Cg
-                    boffs[nt] = ((g * KH + a) * KW + b) * Cg * Cogp
-                    nt += 1
-            obase = (n * OH + oy) * OW * Cout + g * Cog
+            for i in range(nrow):
+                n = (rb + i) // OH
+                oy = rb + i - n * OH
+                nt = 0
+                for a in range(KH):
+                    iy = oy * sh - pt + a * dh
+                    if iy < 0 or iy >= H:
+                        continue
+                    for b in range(nb):
+                        offs[i * ntap + nt] = ((n * H + iy) * Wp + b * dw) * Cin + g * Cg
+                        boffs[i * ntap + nt] = ((g * KH + a) * KW + b) * Cg * Cogp
+                        nt += 1
+                nts[i] = nt
+                dbases[i] = (n * OH + oy) * OW * Cout + g * Cog
             for j0 in range(0, Cog, nr):
-                ox0 = 0
-                while ox0 < OW:
-                    if _tall_next(OW - ox0, mr, tall):
-                        _tile(xf, offs, boffs, nt, kn, 1, ox0 * pstride, pstride, min(tall, OW - ox0),
-                              wf, Cogp, j0, of, obase + ox0 * Cout + j0, Cout, min(nr, Cog - j0), False, tall, nv)
-                        ox0 += tall
-                    else:
-                        _tile(xf, offs, boffs, nt, kn, 1, ox0 * pstride, pstride, min(mr, OW - ox0),
-                              wf, Cogp, j0, of, obase + ox0 * Cout + j0, Cout, min(nr, Cog - j0), False, mr, nv)
-                        ox0 += mr
+                _block_tiles(xf, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, OW, sw * Cin,
+                             wf, Cogp, j0, of, Cout, min(nr, Cog - j0), mr, nv, tall)
 
 
 @njit(**JIT)
 def _forward_rows(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
-    _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, MR, NV, MR)
+    _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, MR, NV, TALL)
 
 
 @njit(**JIT)
@@ -332,48 +390,40 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
     _, H, W, Cin = dx.shape
     _, KH, KW, Cog, Cgp = wt.shape
     Cg = Cin // groups
+    ntap = KH * KW
     yf = dyp.reshape(-1)
     wf = wt.reshape(-1)
     df = dx.reshape(-1)
-    offs = np.empty(KH * KW, np.intp)
-    boffs = np.empty(KH * KW, np.intp)
     nr = nv * lanes(df)
-    dstride = sw * Cin
-    # a large filter (i: 2 MB) no longer stays in a core's cache while each row cycles through
-    # all of it: then the rows of a block run per (group, phase, channel block), reusing that
-    # slice; small filters keep one row per block (blocking a 0.5 MB filter was 13 % slower)
-    rowblk = _ROW_BLOCK if wt.nbytes > _BLOCK_FILTER_BYTES else 1
-    for rb in range(r0, r1, rowblk):
-        rend = min(rb + rowblk, r1)
+    # the taps of one phase: about ntap / (sh * sw) of them
+    rows, tap_span, kc = _blocking(max(ntap // (sh * sw), 1), Cog, nr * df.itemsize)
+    offs = np.empty(rows * ntap, np.intp)
+    boffs = np.empty(rows * ntap, np.intp)
+    nts = np.empty(rows, np.intp)
+    dbases = np.empty(rows, np.intp)
+    tap_span = ntap if tap_span > 1 else 1
+    for rb in range(r0, r1, rows):
+        nrow = min(rows, r1 - rb)
         for g in range(groups):
             for f in range(sw):
                 ix0 = (f - pl) % sw  # first column of this phase
                 if ix0 >= W:
                     continue
                 nq = (W - ix0 + sw - 1) // sw
+                for i in range(nrow):
+                    n = (rb + i) // H
+                    iy = rb + i - n * H
+                    nts[i] = _phase_taps(offs[i * ntap:], boffs[i * ntap:], n, iy, ix0, g, OH, OWp, Cout, Cog,
+                                         ql, KH, KW, sh, sw, dh, dw, pt, pl, Cog * Cgp)
+                    dbases[i] = ((n * H + iy) * W + ix0) * Cin + g * Cg
                 for j0 in range(0, Cg, nr):
-                    ncol = min(nr, Cg - j0)
-                    for r in range(rb, rend):
-                        n = r // H
-                        iy = r - n * H
-                        nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw,
-                                         dh, dw, pt, pl, Cog * Cgp)
-                        dbase = ((n * H + iy) * W + ix0) * Cin + g * Cg + j0
-                        q0 = 0
-                        while q0 < nq:
-                            if _tall_next(nq - q0, mr, tall):
-                                _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(tall, nq - q0), wf, Cgp,
-                                      j0, df, dbase + q0 * dstride, dstride, ncol, False, tall, nv)
-                                q0 += tall
-                            else:
-                                _tile(yf, offs, boffs, nt, Cog, 1, q0 * Cout, Cout, min(mr, nq - q0), wf, Cgp,
-                                      j0, df, dbase + q0 * dstride, dstride, ncol, False, mr, nv)
-                                q0 += mr
+                    _block_tiles(yf, offs, boffs, nts, dbases, nrow, ntap, tap_span, Cog, kc, nq, Cout,
+                                 wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), mr, nv, tall)
 
 
 @njit(**JIT)
 def _input_rows(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, MR, NV, MR)
+    _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, MR, NV, TALL)
 
 
 @njit(**JIT)
@@ -427,7 +477,7 @@ def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
         dwt[...] = 0
         return
     thin = thin_filter(Cg, Cog, dwt.dtype)
-    mr = WIDE_MR if thin else MR
+    mr = WIDE_MR if thin else FILTER_MR
     # channel blocks (multiples of mr) per task: enough tasks to keep every core busy
     ncb = (Cg + mr - 1) // mr
     per = ncb
@@ -482,7 +532,7 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
 
 @njit(**JIT)
 def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
-    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, MR, NV)
+    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, FILTER_MR, NV)
 
 
 @njit(**JIT)
@@ -521,22 +571,22 @@ def _pad_groups(dy, groups, cogp):
 def _dot_step(acc, src, so, pix, bmat, bo, ldb, n, L, mr, tc):
     for p in range(mr):
         for j in range(tc):
-            vec_madd2(acc, (p * tc + j) * L, src, so + pix[p], bmat, bo + j * ldb, n)
+            sum_madd(acc, (p * tc + j) * L, src, so + pix[p], bmat, bo + j * ldb, n)
 
 
 @njit(inline="always", **JIT)
 def _dot_tile(src, offs, boffs, ntaps, kn, p0, pstride, npix, bmat, b0, ldb, dst, d0, dstride, ncol, mr, tc):
     """dst[d0 + p*dstride + j] = sum over taps t and k < kn of
     src[offs[t] + p0 + p*pstride + k] * bmat[boffs[t] + b0 + j*ldb + k]
-    for p < npix <= mr, j < ncol <= tc (mr * tc = 16, literal constants at every call site).
-    The k axis is the vector axis (16 vector sums, each reduced in a fixed order at the end)."""
-    L = lanes(src)
+    for p < npix <= mr, j < ncol <= tc (literal constants at every call site, mr * tc <= 16).
+    The k axis is the vector axis (mr * tc vector sums, each reduced in a fixed order at the end)."""
+    L = sum_lanes(src)
     acc = stack_buffer(_ACC, src)
-    pix = stack_buffer(16, np.intp)
+    pix = stack_buffer(_PIX, np.intp)
     for p in range(mr):
         pix[p] = p0 + min(p, npix - 1) * pstride
     for q in range(mr * tc):
-        vec_load(acc, q * L, src, 0, 0)  # zeros, as whole vectors: keeps acc in registers
+        sum_clear(acc, q * L)  # whole vectors: keeps acc in registers
     kfull = kn - kn % L
     for t in range(ntaps):
         so = offs[t]
@@ -547,24 +597,24 @@ def _dot_tile(src, offs, boffs, ntaps, kn, p0, pstride, npix, bmat, b0, ldb, dst
             _dot_step(acc, src, so + kfull, pix, bmat, bo + kfull, ldb, kn - kfull, L, mr, tc)
     for p in range(mr):
         for j in range(tc):
-            s = vec_sum(acc, (p * tc + j) * L)
+            s = sum_total(acc, (p * tc + j) * L)
             if p < npix and j < ncol:
                 dst[d0 + p * dstride + j] = s
 
 
 def _pack_thin(w, groups, transpose):
-    """Filter rows for ``_dot_tile``, written channels zero-padded to a multiple of TC.
+    """Filter rows for ``_dot_tile``, written channels zero-padded to a multiple of TC_PACK.
 
     forward: [groups, KH, Cog', KW, Cg] (kernel columns and channels contiguous per
     written channel); input gradient (transpose): [groups, KH, KW, Cg', Cog].
     """
     wg = _grouped(w, groups, False)  # [g, KH, KW, Cg, Cog]
     if transpose:
-        wq = np.zeros(wg.shape[:3] + (_round_up(wg.shape[3], TC), wg.shape[4]), w.dtype)
+        wq = np.zeros(wg.shape[:3] + (_round_up(wg.shape[3], TC_PACK), wg.shape[4]), w.dtype)
         wq[:, :, :, :wg.shape[3]] = wg
     else:
         wg = wg.transpose(0, 1, 4, 2, 3)  # [g, KH, Cog, KW, Cg]
-        wq = np.zeros(wg.shape[:2] + (_round_up(wg.shape[2], TC),) + wg.shape[3:], w.dtype)
+        wq = np.zeros(wg.shape[:2] + (_round_up(wg.shape[2], TC_PACK),) + wg.shape[3:], w.dtype)
         wq[:, :, :wg.shape[2]] = wg
     return wq
 
@@ -625,7 +675,7 @@ def _forward_thin_rows(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
 
 @njit(**JIT)
 def _forward_thin_rows_single(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
-    _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, 16, 1)
+    _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, THIN_SINGLE, 1)
 
 
 @njit(**PARALLEL_JIT)
@@ -686,7 +736,7 @@ def _input_thin_rows(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups
 
 @njit(**JIT)
 def _input_thin_rows_single(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, 16, 1)
+    _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, THIN_SINGLE, 1)
 
 
 @njit(**PARALLEL_JIT)
