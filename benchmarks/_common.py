@@ -7,6 +7,47 @@ import os
 
 PEERS = ("torch", "tf")
 
+ISA_LIMITS = {
+    "native": {},
+    # slimlayers compiled for Haswell (AVX2 + FMA; the empty feature list makes LLVM take the
+    # named CPU's own, instead of the host's AVX-512), oneDNN (PyTorch and TensorFlow) and
+    # OpenBLAS (the sgemm reference) held to AVX2 as well
+    "avx2": {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": "", "ONEDNN_MAX_CPU_ISA": "AVX2",
+             "OPENBLAS_CORETYPE": "Haswell"},
+}
+
+
+def add_isa_argument(parser):
+    parser.add_argument("--isa", choices=tuple(ISA_LIMITS), default="native",
+                        help="instruction sets every library may use: 'native' (the best of this CPU) or "
+                             "'avx2' (every library limited to AVX2, also on an AVX-512 machine)")
+
+
+def apply_isa(isa):
+    """Set the environment that limits every library to ``isa``; call before Numba is imported
+    (the peers' processes inherit it)."""
+    os.environ.update(ISA_LIMITS[isa])
+
+
+def describe_cpu(isa):
+    """'Intel(R) Xeon(R) Processor, 2 CPUs, slimlayers compiled for rocketlake (64-byte vectors)'."""
+    import numba.core.config as config
+    from llvmlite import binding
+
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    from slimlayers.kernels import _simd
+
+    target = config.CPU_NAME or binding.get_host_cpu_name()
+    limit = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    return (f"{model}, {os.cpu_count()} CPUs; ISA {isa}: slimlayers compiled for {target} "
+            f"({_simd.VECTOR_BYTES}-byte vectors, {_simd.VECTOR_REGISTERS} registers)"
+            + (f", ONEDNN_MAX_CPU_ISA={limit}" if limit else ""))
+
 
 def setup(threads, wanted=PEERS):
     """Give Numba and every importable peer in ``wanted`` ``threads`` threads.

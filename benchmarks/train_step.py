@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from _common import PEERS, PeerProcesses, setup, time_burst
+from _common import PEERS, PeerProcesses, add_isa_argument, apply_isa, describe_cpu, setup, time_burst
 
 BATCH = 64
 
@@ -107,7 +107,9 @@ def main():
     ap.add_argument("--pause", type=float, default=0.003)
     ap.add_argument("--peers", default=",".join(PEERS), help="peers to time when importable ('' for none)")
     ap.add_argument("--no-cold", action="store_true")
+    add_isa_argument(ap)
     args = ap.parse_args()
+    apply_isa(args.isa)
     setup(args.threads, [])
     peers = PeerProcesses([p for p in args.peers.split(",") if p], args.threads, PEER_STEPS)
     peers.build()
@@ -123,6 +125,7 @@ def main():
             times[i].append(peers.time(name, 0, args.pause))
     peers.close()
     med = [float(np.median(t)) * 1e3 for t in times]
+    print(describe_cpu(args.isa))
     print(f"autoencoder train step, batch {BATCH}, float32, {args.threads} threads, median of {args.reps}")
     print("  " + " | ".join(f"{n} {m:.2f} ms" for n, m in zip(names, med)), end="")
     print(f" | ratio to the fastest peer {med[0] / min(med[1:]):.2f}" if len(med) > 1 else "")
