@@ -34,6 +34,7 @@ sums images in order n = 0, 1, ... . No result depends on the thread count.
 """
 import threading
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -84,7 +85,7 @@ _TILE_ACC = 24 * 16  # _tile's block: up to 24 vectors of 64 bytes
 _PIX = 16       # tile pixels at most
 _ROW_BLOCK = 16  # rows per block when a channel block's filter panel outgrows _PANEL_BYTES:
 _PANEL_BYTES = 32 << 10  # then the rows of a block take turns on one k-chunk of this size at a time
-_MIN_TASKS = 32  # filter gradient: split channels until there are this many tasks
+_TASKS_PER_THREAD = 4  # filter gradient: split channels until each thread has this many tasks
 
 
 def block_width(dtype):
@@ -448,16 +449,21 @@ def _input_rows_wide_parallel(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, 
 # ----------------------------------------------------------------------------
 # gradient w.r.t. the filter
 # ----------------------------------------------------------------------------
+def filter_tile(Cg, Cog, dtype):
+    """(input channels, vectors of output channels) of the filter-gradient tile:
+    - WIDE_MR x WIDE_NV (4 x 4) for a few input channels and wide outputs (an RGB input:
+      3 of 4 tile rows used, where 8 x 2 used 3 of 8; 2x faster on bench shapes d and k);
+    - TALL_MR x WIDE_NV (6 x 4, 24 accumulators) for wide outputs on 32-register CPUs: 10
+      loads per 24 multiply-adds instead of 10 per 16;
+    - FILTER_MR x NV (8 x 2; 6 x 2 on 16-register CPUs) otherwise."""
+    if wide(Cog, dtype):
+        return (WIDE_MR, WIDE_NV) if Cg <= WIDE_MR else (TALL_MR, WIDE_NV)
+    return FILTER_MR, NV
+
+
 def filter_tile_width(Cg, Cog, dtype):
-    """Output channels of the filter-gradient tile (dy's per-group padding): the 4 x 4 shape
-    for few input channels and wide outputs (``thin_filter``), else the 8 x 2 one."""
-    return block_width(dtype) * (WIDE_NV // NV if thin_filter(Cg, Cog, dtype) else 1)
-
-
-def thin_filter(Cg, Cog, dtype):
-    """Whether the filter gradient uses WIDE_MR x WIDE_NV tiles (MR input channels per tile
-    would leave most of an 8-channel tile empty, e.g. an RGB input: 3 of 8 rows)."""
-    return Cg <= WIDE_MR and wide(Cog, dtype)
+    """Output channels of the filter-gradient tile (dy's per-group padding)."""
+    return block_width(dtype) * filter_tile(Cg, Cog, dtype)[1] // NV
 
 
 def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
@@ -466,35 +472,33 @@ def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
 
     Here the k axis of a tile runs over the output columns ox of one row, so a
     tap b simply sums its valid columns (no padded copy of x is needed).
-    Parallel over tasks (group, tap a, tap b, block of input channels). A task
-    runs over images n = 0, 1, ... and within an image over rows and columns,
-    adding each image's sum to the previous ones: one image of dy stays in
-    cache while the task's tiles read it.
+    Parallel over tasks (group, kernel row a, block of input channels). A task runs over
+    images n = 0, 1, ... and within an image over chunks of output rows, adding to the
+    sums so far; a chunk of dy (<= _PANEL_BYTES per channel block) stays in L1 while every
+    kernel column b and input-channel block of the task reads it.
     """
     N, OH, OW = dyp.shape[:3]
     KH, KW, Cg, Cout = dwt.shape
     if N == 0 or OH == 0 or OW == 0:
         dwt[...] = 0
         return
-    thin = thin_filter(Cg, Cog, dwt.dtype)
-    mr = WIDE_MR if thin else FILTER_MR
+    mr, nv = filter_tile(Cg, Cog, dwt.dtype)
     # channel blocks (multiples of mr) per task: enough tasks to keep every core busy
     ncb = (Cg + mr - 1) // mr
     per = ncb
-    while groups * KH * KW * ((ncb + per - 1) // per) < _MIN_TASKS and per > 1:
+    # (fewer, larger tasks share each chunk of dy among more channel blocks; a task's sums never
+    # depend on the split)
+    while groups * KH * ((ncb + per - 1) // per) < _TASKS_PER_THREAD * numba.get_num_threads() and per > 1:
         per = (per + 1) // 2
     nchunk = (ncb + per - 1) // per
-    if thin:
-        launch(_filter_tasks_thin, _filter_tasks_thin_parallel, groups * KH * KW * nchunk, x, dyp, Cog, dwt,
-               sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
-    else:
-        launch(_filter_tasks, _filter_tasks_parallel, groups * KH * KW * nchunk, x, dyp, Cog, dwt, sh, sw, dh,
-               dw, pt, pl, groups, ncb, per, nchunk)
+    kernel, parallel = _FILTER_KERNELS[mr, nv]
+    launch(kernel, parallel, groups * KH * nchunk, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
+           nchunk)
 
 
 @njit(inline="always", **JIT)
 def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, mr, nv):
-    """Tasks t0 <= t < t1 (group, tap a, tap b, chunk of mr-channel blocks) of ``backprop_filter``."""
+    """Tasks t0 <= t < t1 (group, kernel row a, chunk of mr-channel blocks) of ``backprop_filter``."""
     N, H, W, Cin = x.shape
     _, OH, OW, ldd = dyp.shape
     KH, KW, Cg, Cout = dwt.shape
@@ -502,32 +506,39 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
     xf = x.reshape(-1)
     yf = dyp.reshape(-1)
     wf = dwt.reshape(-1)
+    rows = np.empty(OH, np.intp)
     offs = np.empty(OH, np.intp)
     boffs = np.empty(OH, np.intp)
     nr = nv * lanes(wf)
+    chunk = max(_PANEL_BYTES // (OW * nr * wf.itemsize), 1)  # output rows of dy per chunk
     for task in range(t0, t1):
-        g = task // (KH * KW * nchunk)
-        a = (task // (KW * nchunk)) % KH
-        b = (task // nchunk) % KW
+        g = task // (KH * nchunk)
+        a = (task // nchunk) % KH
         cb0 = (task % nchunk) * per
-        cb1 = min(cb0 + per, ncb)
         c0 = cb0 * mr
-        c1 = min(cb1 * mr, Cg)
-        lo, hi = valid_range(b * dw - pl, sw, W, OW)
+        c1 = min(min(cb0 + per, ncb) * mr, Cg)
         for n in range(N):
-            nt = 0
+            nrow = 0
             for oy in range(OH):
                 iy = oy * sh - pt + a * dh
-                if iy < 0 or iy >= H or lo == hi:
-                    continue
-                offs[nt] = ((n * H + iy) * W + lo * sw + b * dw - pl) * Cin + g * Cg
-                boffs[nt] = ((n * OH + oy) * OW + lo) * ldd + g * Cogp
-                nt += 1
-            dbase = (a * KW + b) * Cg * Cout + g * Cog
+                if 0 <= iy < H:
+                    rows[nrow] = oy
+                    nrow += 1
             for j0 in range(0, Cog, nr):
-                for c in range(c0, c1, mr):
-                    _tile(xf, offs, boffs, nt, hi - lo, sw * Cin, c, 1, min(mr, c1 - c), yf, ldd, j0, wf,
-                          dbase + c * Cout + j0, Cout, min(nr, Cog - j0), n > 0, mr, nv)
+                ncol = min(nr, Cog - j0)
+                # images, then rows, then columns: each element sums in the order of one pass
+                for r0 in range(0, max(nrow, 1), chunk):
+                    r1 = min(r0 + chunk, nrow)
+                    for b in range(KW):
+                        lo, hi = valid_range(b * dw - pl, sw, W, OW)
+                        for t in range(r1 - r0):
+                            oy = rows[r0 + t]
+                            offs[t] = ((n * H + oy * sh - pt + a * dh) * W + lo * sw + b * dw - pl) * Cin + g * Cg
+                            boffs[t] = ((n * OH + oy) * OW + lo) * ldd + g * Cogp
+                        dbase = (a * KW + b) * Cg * Cout + g * Cog + j0
+                        for c in range(c0, c1, mr):
+                            _tile(xf, offs, boffs, r1 - r0, hi - lo, sw * Cin, c, 1, min(mr, c1 - c), yf, ldd, j0,
+                                  wf, dbase + c * Cout, Cout, ncol, n > 0 or r0 > 0, mr, nv)
 
 
 @njit(**JIT)
@@ -538,6 +549,11 @@ def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb,
 @njit(**JIT)
 def _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
     _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, WIDE_MR, WIDE_NV)
+
+
+@njit(**JIT)
+def _filter_tasks_wide(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
+    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, TALL_MR, WIDE_NV)
 
 
 @njit(**PARALLEL_JIT)
@@ -554,6 +570,21 @@ def _filter_tasks_thin_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, d
     for c in prange(nchunks):
         t0, t1 = chunk_bounds(ntasks, nchunks, c)
         _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
+
+
+@njit(**PARALLEL_JIT)
+def _filter_tasks_wide_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
+                                nchunk):
+    for c in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, c)
+        _filter_tasks_wide(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
+
+
+_FILTER_KERNELS = {  # by filter_tile (on 16-register CPUs only the 6 x 2 shape is used)
+    (WIDE_MR, WIDE_NV): (_filter_tasks_thin, _filter_tasks_thin_parallel),
+    (TALL_MR, WIDE_NV): (_filter_tasks_wide, _filter_tasks_wide_parallel),
+    (FILTER_MR, NV): (_filter_tasks, _filter_tasks_parallel),
+}
 
 
 def _pad_groups(dy, groups, cogp):
