@@ -126,7 +126,7 @@ def test_wide_tiles_every_row_width(dtype):
 
 
 def test_input_gradient_row_blocks():
-    """A filter panel over gemm._PANEL_BYTES (here 1.3 MB float64) takes the row-blocked
+    """A filter over gemm._BLOCK_FILTER_BYTES (here 1.3 MB float64) takes the row-blocked
     input-gradient passes; 36 rows: full and partial blocks for 1 or 2 threads."""
     for s in (1, 2):
         c = dict(n=3, h=12, w=7, cin=64, cout=160, kh=4, kw=4, strides=(s, s), dilations=(1, 1),
@@ -137,17 +137,34 @@ def test_input_gradient_row_blocks():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_blocked_passes_with_rows_without_taps(dtype):
-    """Panels over gemm._PANEL_BYTES run in passes of one tap x one k-chunk over a block of
-    rows: rows whose taps all fall in the padding (the first two here) must come out zero, rows
-    with fewer taps must start at their own first tap, and the k tail (288 = 128 + 128 + 32
-    float32) and the partial last block of rows (28 = 16 + 12) must add up."""
-    c = dict(n=2, h=9, w=7, cin=96, cout=80, kh=2, kw=3, strides=(1, 2), dilations=(1, 1),
+    """Filters over gemm._BLOCK_FILTER_BYTES (here 1.15 MB float32) run in passes of one tap x
+    one k-chunk over a block of rows: rows whose taps all fall in the padding (the first two
+    here) must come out zero, rows with fewer taps must start at their own first tap, and the
+    k tails (forward 750 = 5 x 128 + 110, input gradient 192 = 128 + 64 float32) and the
+    partial last block of rows (28 = 16 + 12) must add up."""
+    c = dict(n=2, h=9, w=7, cin=250, cout=192, kh=2, kw=3, strides=(1, 2), dilations=(1, 1),
              pads=((3, 3), (1, 2)), groups=1, dtype=dtype)
     x, wt = _arrays(c, 5)
     y, _, _ = _check_against_naive(c, x, wt)
     assert not y[:, :2].any()
-    c = dict(c, groups=2, dilations=(2, 1), strides=(2, 1))
+    c = dict(c, cin=500, cout=384, groups=2, dilations=(2, 1), strides=(2, 1))
     _check_against_naive(c, *_arrays(c, 6))
+
+
+@pytest.mark.parametrize("case", [
+    # (n, h, w, cin, cout, k, s, pads): 1x1 taps, so rows of different images share tiles;
+    # 8-pixel rows (paired into 6 + 6 + 4 tiles) whose border rows have other taps; a strided
+    # 5-pixel case whose input-gradient phases group rows iy and iy + 2
+    (3, 3, 5, 40, 64, 1, 1, ((0, 0), (0, 0))),
+    (2, 6, 8, 64, 64, 3, 1, ((1, 1), (1, 1))),
+    (2, 10, 10, 64, 70, 4, 2, ((1, 2), (1, 2))),
+])
+def test_row_groups_share_tiles(case):
+    """Rows with the same taps are cut into tiles together (gemm._group_rows)."""
+    n, h, w, cin, cout, k, s, pads = case
+    c = dict(n=n, h=h, w=w, cin=cin, cout=cout, kh=k, kw=k, strides=(s, s), dilations=(1, 1),
+             pads=pads, groups=1, dtype=np.float32)
+    _check_against_naive(c, *_arrays(c, 7))
 
 
 @settings(max_examples=40, deadline=None)

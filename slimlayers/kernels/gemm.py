@@ -6,9 +6,9 @@ Every kernel is a loop over *tiles*: MR output pixels x NR output channels
 whose sums live in registers for the whole reduction (``_tile``). A tile sums
 a list of *taps*; a tap is a small matrix product
 
-    acc[p, j] += sum_k src[offs[t] + pix[p] + k*ks] * bmat[boffs[t] + k*ldb + j0 + j]
+    acc[p, j] += sum_k src[offs[t] + spix[p] + k*ks] * bmat[boffs[t] + k*ldb + j0 + j]
 
-(``pix[p]``: offset of tile pixel p). The three kernels differ only in what the
+(``spix[p]``: offset of tile pixel p). The three kernels differ only in what the
 taps are:
 - forward: one tap per kernel row ``a`` (or tap ``(a, b)`` when dilated or
   grouped), k runs over input channels (and kernel columns, which are
@@ -16,21 +16,26 @@ taps are:
 - input gradient: the output pixels of one row are split by column phase
   ``(ix + pl) % sw``; inside a phase consecutive pixels read consecutive
   ``dy`` pixels, so it is the same product with the transposed filter;
-- filter gradient: "pixels" are MR input channels, channels are output
+- filter gradient: "pixels" are input channels, channels are output
   channels, k runs over the output pixels of one row of one image.
 
-Why it is fast: the MR x NR accumulator block (16 vector registers; 24 for the
-AVX-512 tall tiles) is reused
-for every k with one broadcast of ``src`` per pixel and NV vector loads of
-``bmat``; nothing is stored until the tile is finished. Taps that read
-outside the input are avoided by skipping rows (uniform over a tile) and by
-copying the input into a zero-padded-in-width buffer (columns vary inside a
-tile). Tail pixels of a row re-read the last valid pixel (results discarded);
-tail channels are zero-padded in the packed filter and masked on store.
+Why it is fast: the MR x NR accumulator block (12-24 vector registers, sized
+for the target CPU) is reused for every k with one broadcast of ``src`` per
+pixel and NV vector loads of ``bmat``; nothing is stored until the tile is
+finished. Rows that read the same taps share tiles (two 8-pixel rows make
+6 + 6 + 4 pixel tiles). A filter too large for L2 is applied in passes of
+one L1-sized chunk over a block of rows; the filter gradient walks dy in
+L1-sized chunks shared by every kernel column and channel block. Taps that
+read outside the input are avoided by skipping rows (uniform over a row) and
+by copying the input into a zero-padded-in-width buffer (columns vary inside
+a tile). Tail pixels re-read the last valid pixel (results discarded); tail
+channels are zero-padded in the packed filter and masked on store.
 
-Determinism: every output element is produced by one tile that sums taps,
-then k, in an order fixed by the shapes; the filter gradient additionally
-sums images in order n = 0, 1, ... . No result depends on the thread count.
+Determinism: every output element is produced by tiles that sum taps, then
+k, in an order fixed by the shapes (passes continue the sum where the last
+one stopped); the filter gradient sums images n = 0, 1, ..., then rows, then
+columns. No result depends on the thread count, the tile shape or the CPU
+(see _simd.py for the dot tiles' fixed-width sums).
 """
 import threading
 
@@ -83,8 +88,9 @@ TC_PACK = 4     # the thin kernels' packed filters pad written channels to a mul
 _ACC = 16 * 16  # stack elements of a dot tile's sums (16 sums of 16 float32)
 _TILE_ACC = 24 * 16  # _tile's block: up to 24 vectors of 64 bytes
 _PIX = 16       # tile pixels at most
-_ROW_BLOCK = 16  # rows per block when a channel block's filter panel outgrows _PANEL_BYTES:
-_PANEL_BYTES = 32 << 10  # then the rows of a block take turns on one k-chunk of this size at a time
+_ROW_BLOCK = 16  # forward / input gradient: rows per block (grouped into tiles, see _block_tiles)
+_BLOCK_FILTER_BYTES = 1 << 20  # larger filters: the rows of a block take turns on one k-chunk
+_PANEL_BYTES = 32 << 10  # of this size at a time (_blocking); the filter gradient's dy chunks
 _TASKS_PER_THREAD = 4  # filter gradient: split channels until each thread has this many tasks
 
 
@@ -112,30 +118,27 @@ def tile_width(written, dtype):
 
 
 @njit(inline="always", **JIT)
-def _tile(src, offs, boffs, ntaps, kn, ks, p0, pstride, npix,
-          bmat, ldb, j0, dst, d0, dstride, ncol, accumulate, mr, nv):
-    """dst[d0 + p*dstride + j] (+)= sum over taps t < ntaps and k < kn of
-    src[offs[t] + p0 + p*pstride + k*ks] * bmat[boffs[t] + k*ldb + j0 + j]
+def _tile(src, offs, boffs, ntaps, kn, ks, spix, bmat, ldb, j0, dst, dpix, npix, ncol, accumulate, mr, nv):
+    """dst[dpix[p] + j] (+)= sum over taps t < ntaps and k < kn of
+    src[offs[t] + spix[p] + k*ks] * bmat[boffs[t] + k*ldb + j0 + j]
     for p < npix <= mr, j < ncol <= nv*lanes (accumulate: add to what dst holds).
+    spix and dpix hold mr entries (those past npix repeat valid ones; results discarded).
 
     mr and nv must be literal constants at every call site: LLVM then unrolls
     the p and v loops and keeps all mr*nv accumulator vectors in registers.
     """
     L = lanes(src)
     acc = stack_buffer(_TILE_ACC, src)
-    pix = stack_buffer(_PIX, np.intp)
-    for p in range(mr):
-        pix[p] = p0 + min(p, npix - 1) * pstride
     for p in range(mr):
         for v in range(nv):
             n = min(max(ncol - v * L, 0), L) if accumulate and p < npix else 0
-            vec_load(acc, (p * nv + v) * L, dst, d0 + p * dstride + v * L, n)
+            vec_load(acc, (p * nv + v) * L, dst, dpix[p] + v * L, n)
     for t in range(ntaps):
         so = offs[t]
         bo = boffs[t] + j0
         for _ in range(kn):
             for p in range(mr):
-                av = load(src, so + pix[p])
+                av = load(src, so + spix[p])
                 for v in range(nv):
                     vec_madd(acc, (p * nv + v) * L, av, bmat, bo + v * L)
             so += ks
@@ -144,7 +147,16 @@ def _tile(src, offs, boffs, ntaps, kn, ks, p0, pstride, npix,
         if p < npix:
             for v in range(nv):
                 n = min(max(ncol - v * L, 0), L)
-                vec_store(dst, d0 + p * dstride + v * L, acc, (p * nv + v) * L, n)
+                vec_store(dst, dpix[p] + v * L, acc, (p * nv + v) * L, n)
+
+
+@njit(inline="always", **JIT)
+def _strided_pixels(spix, dpix, s0, sstride, d0, dstride, npix, mr):
+    """spix[p] = s0 + p*sstride, dpix[p] = d0 + p*dstride for p < mr (p clamped to npix - 1)."""
+    for p in range(mr):
+        q = min(p, npix - 1)
+        spix[p] = s0 + q * sstride
+        dpix[p] = d0 + q * dstride
 
 
 @njit(inline="always", **JIT)
@@ -212,32 +224,97 @@ def padded_columns(x, left, width):
 
 
 @njit(inline="always", **JIT)
-def _blocking(ntap, kn, panel_row_bytes):
-    """(rows per block, taps per pass, k per pass) for a channel block whose filter panel has
-    ntap*kn rows of panel_row_bytes: one row and the whole panel per pass while it fits in
-    _PANEL_BYTES (in L1 with its tile), else _ROW_BLOCK rows taking turns on one k-chunk of one
-    tap (the chunk stays in L1 for all the rows' tiles instead of streaming from L2 per tile)."""
-    if ntap * kn * panel_row_bytes <= _PANEL_BYTES:
-        return 1, max(ntap, 1), max(kn, 1)
-    return _ROW_BLOCK, 1, max(_PANEL_BYTES // panel_row_bytes, 1)
+def _blocking(ntap, kn, filter_row_bytes, panel_row_bytes):
+    """(taps per pass, k per pass) for a filter of ntap*kn rows of filter_row_bytes (all channel
+    blocks of a group), panel_row_bytes of them in one channel block: the whole filter per pass
+    while it stays in a core's L2 cache (_BLOCK_FILTER_BYTES), else one chunk of _PANEL_BYTES
+    of one tap per pass, kept in L1 for all the tiles of a block of rows (shape i's 2 MB
+    filter had streamed from L3 for every tile: 1.3-1.9x faster; blocking a 0.5 MB filter
+    (e, j) was 15 % slower)."""
+    if ntap * kn * filter_row_bytes <= _BLOCK_FILTER_BYTES:
+        return max(ntap, 1), max(kn, 1)
+    return 1, max(_PANEL_BYTES // panel_row_bytes, 1)
+
+
+@njit(inline="always", **JIT)
+def _same_taps(offs, boffs, nts, ntap, i, j):
+    """Whether rows i and j read the same filter blocks from inputs one constant offset apart
+    (then their pixels can share tiles)."""
+    if nts[i] != nts[j]:
+        return False
+    for t in range(nts[i]):
+        if (boffs[j * ntap + t] != boffs[i * ntap + t]
+                or offs[j * ntap + t] - offs[i * ntap + t] != offs[j * ntap] - offs[i * ntap]):
+            return False
+    return True
+
+
+@njit(inline="always", **JIT)
+def _group_rows(offs, boffs, nts, nrow, ntap, npix, want, members, gstart):
+    """Greedy groups of rows with the same taps (``_same_taps``), up to ``want`` pixels each:
+    group g is rows members[gstart[g]:gstart[g + 1]], the first one's taps stand for all.
+    Returns the number of groups."""
+    ng = 0
+    nm = 0
+    for i in range(nrow):
+        members[nrow + i] = 0  # second half of ``members``: 1 once grouped
+    for i in range(nrow):
+        if members[nrow + i]:
+            continue
+        gstart[ng] = nm
+        members[nm] = i
+        nm += 1
+        size = npix
+        for j in range(i + 1, nrow):
+            if size >= want:
+                break
+            if not members[nrow + j] and _same_taps(offs, boffs, nts, ntap, i, j):
+                members[nm] = j
+                members[nrow + j] = 1
+                nm += 1
+                size += npix
+        ng += 1
+    gstart[ng] = nm
+    return ng
+
+
+@njit(inline="always", **JIT)
+def _group_pixels(spix, dpix, q0, mr, size, npix, members, g0, offs, ntap, dbases, pstride, dstride, k0, j0):
+    """Tile pixels q0 .. q0+mr of a row group (its rows' npix pixels one after another; past
+    ``size``, the last pixel again): source offsets relative to the group's first row, k0
+    added; output offsets with channel j0."""
+    first = members[g0]
+    for p in range(mr):
+        q = min(q0 + p, size - 1)
+        m = q // npix
+        col = q - m * npix
+        row = members[g0 + m]
+        spix[p] = offs[row * ntap] - offs[first * ntap] + col * pstride + k0
+        dpix[p] = dbases[row] + j0 + col * dstride
 
 
 @njit(inline="always", **JIT)
 def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, npix, pstride,
-                 bmat, ldb, j0, dst, dstride, ncol, mr, nv, tall):
+                 bmat, ldb, j0, dst, dstride, ncol, members, gstart, mr, nv, tall):
     """Channels j0 .. j0+ncol of the rows of a block: row i sums its taps
     offs/boffs[i*ntap + t], t < nts[i], over k < kn into the npix tile pixels at
     dst[dbases[i] + j0 + p*dstride] (pixel p reads src at offs + p*pstride + k).
 
-    Passes of tap_span taps x kc k-values, all rows per pass; the first pass of a row writes,
-    later ones add. Each element still sums its taps, then k, in order: the same bits as one
-    pass. A row without taps is written with zeros.
+    Rows with the same taps share tiles (``_group_rows``: two 8-pixel rows fill 6 + 6 + 4
+    pixel tiles instead of 4 + 4 + 4 + 4). Passes of tap_span taps x kc k-values, all rows per
+    pass; the first pass of a row writes, later ones add. Each element still sums its taps,
+    then k, in order: the same bits as one pass. A row without taps is written with zeros.
     """
+    spix = stack_buffer(_PIX, np.intp)
+    dpix = stack_buffer(_PIX, np.intp)
+    ng = _group_rows(offs, boffs, nts, nrow, ntap, npix, 2 * tall + mr, members, gstart)
     for tq0 in range(0, max(ntap, 1), tap_span):
         for k0 in range(0, max(kn, 1), kc):
             kk = min(kc, kn - k0)
             first = tq0 == 0 and k0 == 0
-            for i in range(nrow):
+            for grp in range(ng):
+                g0 = gstart[grp]
+                i = members[g0]
                 nt = nts[i]
                 if not first and tq0 >= nt:
                     continue
@@ -245,17 +322,21 @@ def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, np
                 tb = i * ntap + tq0
                 to = offs[tb:tb + t1 - tq0]
                 bo = boffs[tb:tb + t1 - tq0]
-                d0 = dbases[i] + j0
-                x0 = 0
-                while x0 < npix:
-                    if _tall_next(npix - x0, mr, tall):
-                        _tile(src, to, bo, t1 - tq0, kk, 1, x0 * pstride + k0, pstride, min(tall, npix - x0),
-                              bmat, ldb, j0 + k0 * ldb, dst, d0 + x0 * dstride, dstride, ncol, not first, tall, nv)
-                        x0 += tall
+                size = (gstart[grp + 1] - g0) * npix
+                q0 = 0
+                while q0 < size:
+                    if _tall_next(size - q0, mr, tall):
+                        _group_pixels(spix, dpix, q0, tall, size, npix, members, g0, offs, ntap, dbases, pstride,
+                                      dstride, k0, j0)
+                        _tile(src, to, bo, t1 - tq0, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
+                              min(tall, size - q0), ncol, not first, tall, nv)
+                        q0 += tall
                     else:
-                        _tile(src, to, bo, t1 - tq0, kk, 1, x0 * pstride + k0, pstride, min(mr, npix - x0),
-                              bmat, ldb, j0 + k0 * ldb, dst, d0 + x0 * dstride, dstride, ncol, not first, mr, nv)
-                        x0 += mr
+                        _group_pixels(spix, dpix, q0, mr, size, npix, members, g0, offs, ntap, dbases, pstride,
+                                      dstride, k0, j0)
+                        _tile(src, to, bo, t1 - tq0, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
+                              min(mr, size - q0), ncol, not first, mr, nv)
+                        q0 += mr
 
 
 # ----------------------------------------------------------------------------
@@ -293,7 +374,10 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
     wf = wp.reshape(-1)
     of = out.reshape(-1)
     nr = nv * lanes(of)
-    rows, tap_span, kc = _blocking(ntap, kn, nr * of.itemsize)
+    tap_span, kc = _blocking(ntap, kn, Cogp * of.itemsize, nr * of.itemsize)
+    rows = _ROW_BLOCK
+    members = np.empty(2 * rows, np.intp)
+    gstart = np.empty(rows + 1, np.intp)
     offs = np.empty(rows * ntap, np.intp)
     boffs = np.empty(rows * ntap, np.intp)
     nts = np.empty(rows, np.intp)
@@ -317,7 +401,7 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
                 dbases[i] = (n * OH + oy) * OW * Cout + g * Cog
             for j0 in range(0, Cog, nr):
                 _block_tiles(xf, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, OW, sw * Cin,
-                             wf, Cogp, j0, of, Cout, min(nr, Cog - j0), mr, nv, tall)
+                             wf, Cogp, j0, of, Cout, min(nr, Cog - j0), members, gstart, mr, nv, tall)
 
 
 @njit(**JIT)
@@ -396,13 +480,14 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
     wf = wt.reshape(-1)
     df = dx.reshape(-1)
     nr = nv * lanes(df)
-    # the taps of one phase: about ntap / (sh * sw) of them
-    rows, tap_span, kc = _blocking(max(ntap // (sh * sw), 1), Cog, nr * df.itemsize)
+    tap_span, kc = _blocking(ntap, Cog, Cgp * df.itemsize, nr * df.itemsize)
+    rows = _ROW_BLOCK
+    members = np.empty(2 * rows, np.intp)
+    gstart = np.empty(rows + 1, np.intp)
     offs = np.empty(rows * ntap, np.intp)
     boffs = np.empty(rows * ntap, np.intp)
     nts = np.empty(rows, np.intp)
     dbases = np.empty(rows, np.intp)
-    tap_span = ntap if tap_span > 1 else 1
     for rb in range(r0, r1, rows):
         nrow = min(rows, r1 - rb)
         for g in range(groups):
@@ -419,7 +504,7 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
                     dbases[i] = ((n * H + iy) * W + ix0) * Cin + g * Cg
                 for j0 in range(0, Cg, nr):
                     _block_tiles(yf, offs, boffs, nts, dbases, nrow, ntap, tap_span, Cog, kc, nq, Cout,
-                                 wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), mr, nv, tall)
+                                 wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, mr, nv, tall)
 
 
 @njit(**JIT)
@@ -509,6 +594,8 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
     rows = np.empty(OH, np.intp)
     offs = np.empty(OH, np.intp)
     boffs = np.empty(OH, np.intp)
+    spix = stack_buffer(_PIX, np.intp)
+    dpix = stack_buffer(_PIX, np.intp)
     nr = nv * lanes(wf)
     chunk = max(_PANEL_BYTES // (OW * nr * wf.itemsize), 1)  # output rows of dy per chunk
     for task in range(t0, t1):
@@ -537,8 +624,9 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
                             boffs[t] = ((n * OH + oy) * OW + lo) * ldd + g * Cogp
                         dbase = (a * KW + b) * Cg * Cout + g * Cog + j0
                         for c in range(c0, c1, mr):
-                            _tile(xf, offs, boffs, r1 - r0, hi - lo, sw * Cin, c, 1, min(mr, c1 - c), yf, ldd, j0,
-                                  wf, dbase + c * Cout, Cout, ncol, n > 0 or r0 > 0, mr, nv)
+                            _strided_pixels(spix, dpix, c, 1, dbase + c * Cout, Cout, min(mr, c1 - c), mr)
+                            _tile(xf, offs, boffs, r1 - r0, hi - lo, sw * Cin, spix, yf, ldd, j0, wf, dpix,
+                                  min(mr, c1 - c), ncol, n > 0 or r0 > 0, mr, nv)
 
 
 @njit(**JIT)
