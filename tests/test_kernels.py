@@ -318,3 +318,27 @@ def test_cache_works_from_read_only_package(tmp_path):
     assert any(cache_dir.rglob("*.nbi")), "nothing was cached"
     hits, misses = (int(v) for v in runs[1])
     assert hits >= 1 and misses == 0, runs
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_pack_filter_kernel_matches_numpy_layout(transpose, groups):
+    """Large filters are packed by a Numba kernel: the same array as the numpy layout."""
+    from slimlayers.kernels import packing
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((3, 2, 40, 2 * 30)).astype(np.float32)  # 58 KB: numpy
+    big = rng.standard_normal((3, 2, 200, 2 * 90)).astype(np.float32)  # 864 KB: the kernel
+    for arr in (w, big):
+        got = packing.pack_filter(arr, groups, 32, transpose)
+        view = packing.grouped(arr, groups, transpose)
+        assert got.shape[:4] == view.shape[:4] and got.shape[4] % 32 == 0
+        np.testing.assert_array_equal(got[..., :view.shape[4]], view)
+        assert not got[..., view.shape[4]:].any()
+
+
+def test_padded_columns_kernel_copy():
+    from slimlayers.kernels import packing
+    x = np.random.default_rng(4).standard_normal((3, 40, 50, 24)).astype(np.float32)  # 576 KB
+    buf = packing.padded_columns(x, 2, 55)
+    np.testing.assert_array_equal(buf[:, :, 2:52], x)
+    assert not buf[:, :, :2].any() and not buf[:, :, 52:].any()

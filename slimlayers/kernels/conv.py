@@ -35,7 +35,7 @@ identical for any NUMBA_NUM_THREADS.
 import numpy as np
 from numba import njit, prange
 
-from . import gemm
+from . import gemm, packing
 from ._tasks import chunk_bounds, launch, valid_range
 from .config import JIT, PARALLEL_JIT
 
@@ -316,11 +316,11 @@ def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     how = _strategy(Cout // groups, reduced, x.dtype)
     if how == "direct":
         return direct_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups)
-    xp = gemm.padded_columns(x, pl, max(pl + W, (OW - 1) * sw + (KW - 1) * dw + 1))
+    xp = packing.padded_columns(x, pl, max(pl + W, (OW - 1) * sw + (KW - 1) * dw + 1))
     if how == "thin":
-        gemm.forward_thin(xp, gemm._pack_thin(w, groups, False), out, H, sh, sw, dh, dw, pt, KW, groups)
+        gemm.forward_thin(xp, packing.pack_thin(w, groups, False), out, H, sh, sw, dh, dw, pt, KW, groups)
     else:
-        wp = gemm._pack_filter(w, groups, gemm.tile_width(Cout // groups, x.dtype), False)
+        wp = packing.pack_filter(w, groups, gemm.tile_width(Cout // groups, x.dtype), False)
         gemm.forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
@@ -333,12 +333,12 @@ def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
     if how == "direct":
         return direct_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups)
     ql = max(0, -((pl - (KW - 1) * dw) // sw))
-    dyp = gemm.padded_columns(dy, ql, ql + max(OW, (W - 1 + pl) // sw + 1))
+    dyp = packing.padded_columns(dy, ql, ql + max(OW, (W - 1 + pl) // sw + 1))
     if how == "thin":
-        wq = gemm._pack_thin(w, groups, True)
+        wq = packing.pack_thin(w, groups, True)
         gemm.backprop_input_thin(dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
     else:
-        wt = gemm._pack_filter(w, groups, gemm.tile_width(Cg, dx.dtype), True)
+        wt = packing.pack_filter(w, groups, gemm.tile_width(Cg, dx.dtype), True)
         gemm.backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
 
 
@@ -350,5 +350,5 @@ def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
     if _strategy(Cog, Cg, x.dtype) != "gemm":
         return direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups)
     nr = gemm.filter_tile_width(Cg, Cog, x.dtype)
-    dyp = dy if Cog % nr == 0 else gemm._pad_groups(dy, groups, (Cog + nr - 1) // nr * nr)
+    dyp = dy if Cog % nr == 0 else packing.pad_groups(dy, groups, (Cog + nr - 1) // nr * nr)
     gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups)

@@ -37,8 +37,6 @@ one stopped); the filter gradient sums images n = 0, 1, ..., then rows, then
 columns. No result depends on the thread count, the tile shape or the CPU
 (see _simd.py for the dot tiles' fixed-width sums).
 """
-import threading
-
 import numba
 import numpy as np
 from numba import njit, prange
@@ -84,7 +82,6 @@ else:
     WIDE_MR, WIDE_NV, TALL_MR = 4, 2, 6  # the same as MR x NV: ``wide`` is never true
     FILTER_MR = 6
     THIN_MR, TC, THIN_SINGLE = 2, 2, 6
-TC_PACK = 4     # the thin kernels' packed filters pad written channels to a multiple of this
 _ACC = 16 * 16  # stack elements of a dot tile's sums (16 sums of 16 float32)
 _TILE_ACC = 24 * 16  # _tile's block: up to 24 vectors of 64 bytes
 _PIX = 16       # tile pixels at most
@@ -168,59 +165,6 @@ def _tall_next(rem, mr, tall):
     Always False when tall == mr (16-register targets): LLVM drops the tall tile's code.
     """
     return tall > mr and rem > mr and (rem % mr != 0 or rem >= 3 * mr)
-
-
-def _round_up(n, m):
-    return -(-n // m) * m
-
-
-def _grouped(w, groups, transpose):
-    """w [KH, KW, Cg, Cout] as a [groups, KH, KW, K, N] view: K = Cg, N = Cout/groups
-    (transpose: K = Cout/groups, N = Cg)."""
-    KH, KW, Cg, Cout = w.shape
-    wg = w.reshape(KH, KW, Cg, groups, Cout // groups).transpose(3, 0, 1, 2, 4)
-    return wg.transpose(0, 1, 2, 4, 3) if transpose else wg
-
-
-def _pack_filter(w, groups, nr, transpose):
-    """w [KH, KW, Cg, Cout] -> [groups, KH, KW, K, Np], channels zero-padded to a multiple of nr.
-
-    forward (transpose=False): K = Cg, N = Cout/groups; input gradient: K = Cout/groups, N = Cg.
-    (numpy: a filter is small, and this needs no compilation.)
-    """
-    wg = _grouped(w, groups, transpose)
-    n = wg.shape[4]
-    wp = np.zeros(wg.shape[:4] + (_round_up(n, nr),), w.dtype)
-    wp[..., :n] = wg
-    return wp
-
-
-_SCRATCH = threading.local()
-_SCRATCH_KEEP = 4  # padded buffers kept per thread (the shapes of the last few layers)
-
-
-def padded_columns(x, left, width):
-    """x itself when no padding is needed, else x in a zero-padded [N, R, width, D] buffer.
-
-    The buffer is reused (per thread, per shape and placement) by later calls: fresh memory
-    costs about 0.1 ms/MB in page faults, more than the copy. Its zero columns are written
-    once; each call copies only x. Callers use it only during one kernel call.
-    """
-    if left == 0 and width == x.shape[2]:
-        return x
-    shape = (x.shape[0], x.shape[1], width, x.shape[3])
-    cache = getattr(_SCRATCH, "buffers", None)
-    if cache is None:
-        cache = _SCRATCH.buffers = {}
-    key = (shape, left, x.shape[2], x.dtype.str)
-    buf = cache.pop(key, None)
-    if buf is None:
-        buf = np.zeros(shape, x.dtype)
-        while len(cache) >= _SCRATCH_KEEP:
-            cache.pop(next(iter(cache)))
-    cache[key] = buf  # most recently used last
-    buf[:, :, left:left + x.shape[2]] = x
-    return buf
 
 
 @njit(inline="always", **JIT)
@@ -344,7 +288,7 @@ def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, np
 # ----------------------------------------------------------------------------
 def forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
     """out = conv(x, w) from the column-padded input xp [N, H, Wp, Cin] (column ox*sw + b*dw
-    of xp is the tap b of output column ox) and the packed filter wp (``_pack_filter`` with
+    of xp is the tap b of output column ox) and the packed filter wp (``packing.pack_filter`` with
     ``tile_width``).
 
     Parallel over output rows (n, oy).
@@ -675,14 +619,6 @@ _FILTER_KERNELS = {  # by filter_tile (on 16-register CPUs only the 6 x 2 shape 
 }
 
 
-def _pad_groups(dy, groups, cogp):
-    """dy [N, OH, OW, groups*Cog] -> [N, OH, OW, groups*cogp], each group zero-padded."""
-    N, OH, OW, Cout = dy.shape
-    out = np.zeros((N, OH, OW, groups, cogp), dy.dtype)
-    out[..., :Cout // groups] = dy.reshape(N, OH, OW, groups, Cout // groups)
-    return out.reshape(N, OH, OW, groups * cogp)
-
-
 # ----------------------------------------------------------------------------
 # thin outputs (1-4 written channels per tile): dot products over the reduced axis
 # ----------------------------------------------------------------------------
@@ -721,23 +657,6 @@ def _dot_tile(src, offs, boffs, ntaps, kn, p0, pstride, npix, bmat, b0, ldb, dst
                 dst[d0 + p * dstride + j] = s
 
 
-def _pack_thin(w, groups, transpose):
-    """Filter rows for ``_dot_tile``, written channels zero-padded to a multiple of TC_PACK.
-
-    forward: [groups, KH, Cog', KW, Cg] (kernel columns and channels contiguous per
-    written channel); input gradient (transpose): [groups, KH, KW, Cg', Cog].
-    """
-    wg = _grouped(w, groups, False)  # [g, KH, KW, Cg, Cog]
-    if transpose:
-        wq = np.zeros(wg.shape[:3] + (_round_up(wg.shape[3], TC_PACK), wg.shape[4]), w.dtype)
-        wq[:, :, :, :wg.shape[3]] = wg
-    else:
-        wg = wg.transpose(0, 1, 4, 2, 3)  # [g, KH, Cog, KW, Cg]
-        wq = np.zeros(wg.shape[:2] + (_round_up(wg.shape[2], TC_PACK),) + wg.shape[3:], w.dtype)
-        wq[:, :, :wg.shape[2]] = wg
-    return wq
-
-
 def _thin_single(written):
     """Whether a thin tile writes one channel: 16 pixels x 1 channel instead of 4 x 4 (a
     grey-scale output, e.g. an autoencoder's last layer, used 1 of 4 tile columns: 2-3x slower)."""
@@ -745,7 +664,7 @@ def _thin_single(written):
 
 
 def forward_thin(xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
-    """``forward`` for few output channels (wq from ``_pack_thin``); parallel over output rows."""
+    """``forward`` for few output channels (wq from ``packing.pack_thin``); parallel over output rows."""
     single = _thin_single(out.shape[3] // groups)
     launch(_forward_thin_rows_single if single else _forward_thin_rows,
            _forward_thin_rows_single_parallel if single else _forward_thin_rows_parallel,
@@ -812,7 +731,7 @@ def _forward_thin_rows_single_parallel(nchunks, ntasks, xp, wq, out, H, sh, sw, 
 
 
 def backprop_input_thin(dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    """``backprop_input`` for few input channels (wq from ``_pack_thin(transpose=True)``)."""
+    """``backprop_input`` for few input channels (wq from ``packing.pack_thin(transpose=True)``)."""
     single = _thin_single(dx.shape[3] // groups)
     launch(_input_thin_rows_single if single else _input_thin_rows,
            _input_thin_rows_single_parallel if single else _input_thin_rows_parallel,
