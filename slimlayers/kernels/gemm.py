@@ -39,7 +39,7 @@ columns. No result depends on the thread count, the tile shape or the CPU
 """
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import literally, njit, prange
 
 from ._simd import (
     SUM_BYTES, VECTOR_REGISTERS, lanes, lanes_of, load, stack_buffer, sum_clear, sum_lanes, sum_madd,
@@ -167,7 +167,7 @@ def _tall_next(rem, mr, tall):
     return tall > mr and rem > mr and (rem % mr != 0 or rem >= 3 * mr)
 
 
-@njit(inline="always", **JIT)
+@njit(**JIT)
 def _blocking(ntap, kn, filter_row_bytes, panel_row_bytes):
     """(taps per pass, k per pass) for a filter of ntap*kn rows of filter_row_bytes (all channel
     blocks of a group), panel_row_bytes of them in one channel block: the whole filter per pass
@@ -180,7 +180,7 @@ def _blocking(ntap, kn, filter_row_bytes, panel_row_bytes):
     return 1, max(_PANEL_BYTES // panel_row_bytes, 1)
 
 
-@njit(inline="always", **JIT)
+@njit(**JIT)
 def _same_taps(offs, boffs, nts, ntap, i, j):
     """Whether rows i and j read the same filter blocks from inputs one constant offset apart
     (then their pixels can share tiles)."""
@@ -193,7 +193,7 @@ def _same_taps(offs, boffs, nts, ntap, i, j):
     return True
 
 
-@njit(inline="always", **JIT)
+@njit(**JIT)
 def _group_rows(offs, boffs, nts, nrow, ntap, npix, want, members, gstart):
     """Greedy groups of rows with the same taps (``_same_taps``), up to ``want`` pixels each:
     group g is rows members[gstart[g]:gstart[g + 1]], the first one's taps stand for all.
@@ -228,16 +228,21 @@ def _group_pixels(spix, dpix, q0, mr, size, npix, members, g0, offs, ntap, dbase
     ``size``, the last pixel again): source offsets relative to the group's first row, k0
     added; output offsets with channel j0."""
     first = members[g0]
+    m = q0 // npix  # one division per tile; then walk (no division per pixel: 25 cycles each)
+    col = q0 - m * npix
+    last = size - 1 - q0
     for p in range(mr):
-        q = min(q0 + p, size - 1)
-        m = q // npix
-        col = q - m * npix
         row = members[g0 + m]
         spix[p] = offs[row * ntap] - offs[first * ntap] + col * pstride + k0
         dpix[p] = dbases[row] + j0 + col * dstride
+        if p < last:
+            col += 1
+            if col == npix:
+                col = 0
+                m += 1
 
 
-@njit(inline="always", **JIT)
+@njit(**JIT)
 def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, npix, pstride,
                  bmat, ldb, j0, dst, dstride, ncol, members, gstart, mr, nv, tall):
     """Channels j0 .. j0+ncol of the rows of a block: row i sums its taps
@@ -249,6 +254,9 @@ def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, np
     pass; the first pass of a row writes, later ones add. Each element still sums its taps,
     then k, in order: the same bits as one pass. A row without taps is written with zeros.
     """
+    literally(mr)
+    literally(nv)
+    literally(tall)
     spix = stack_buffer(_PIX, np.intp)
     dpix = stack_buffer(_PIX, np.intp)
     ng = _group_rows(offs, boffs, nts, nrow, ntap, npix, 2 * tall + mr, members, gstart)
@@ -391,7 +399,7 @@ def backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
                dw, pt, pl, groups)
 
 
-@njit(inline="always", **JIT)
+@njit(**JIT)
 def _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw, pt, pl, tap_stride):
     """The taps (a, b) that land on input row iy, columns ix0 + k*sw (one stride phase), of group g.
 
