@@ -244,15 +244,17 @@ def _group_pixels(spix, dpix, q0, mr, size, npix, members, g0, offs, ntap, dbase
 
 @njit(**JIT)
 def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, npix, pstride,
-                 bmat, ldb, j0, dst, dstride, ncol, members, gstart, mr, nv, tall):
+                 bmat, ldb, j0, dst, dstride, ncol, members, gstart, cursor, mr, nv, tall):
     """Channels j0 .. j0+ncol of the rows of a block: row i sums its taps
     offs/boffs[i*ntap + t], t < nts[i], over k < kn into the npix tile pixels at
     dst[dbases[i] + j0 + p*dstride] (pixel p reads src at offs + p*pstride + k).
 
     Rows with the same taps share tiles (``_group_rows``: two 8-pixel rows fill 6 + 6 + 4
-    pixel tiles instead of 4 + 4 + 4 + 4). Passes of tap_span taps x kc k-values, all rows per
-    pass; the first pass of a row writes, later ones add. Each element still sums its taps,
-    then k, in order: the same bits as one pass. A row without taps is written with zeros.
+    pixel tiles instead of 4 + 4 + 4 + 4). With tap_span >= ntap one pass sums everything;
+    else each pass takes one filter block (the smallest next one of any group: rows of
+    different stride phases use different blocks) in chunks of kc k-values, for every group
+    whose next tap it is. A group's first pass writes, later ones add: each element still sums
+    its taps, then k, in order, the same bits as one pass. A row without taps gets zeros.
     """
     literally(mr)
     literally(nv)
@@ -260,35 +262,62 @@ def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, np
     spix = stack_buffer(_PIX, np.intp)
     dpix = stack_buffer(_PIX, np.intp)
     ng = _group_rows(offs, boffs, nts, nrow, ntap, npix, 2 * tall + mr, members, gstart)
-    for tq0 in range(0, max(ntap, 1), tap_span):
+    whole = tap_span >= ntap
+    for grp in range(ng):
+        cursor[grp] = 0
+    first_pass = True
+    while True:
+        nb = -1  # the filter block of this pass
+        if not whole:
+            for grp in range(ng):
+                i = members[gstart[grp]]
+                if cursor[grp] < nts[i] and (nb < 0 or boffs[i * ntap + cursor[grp]] < nb):
+                    nb = boffs[i * ntap + cursor[grp]]
+            if nb < 0 and not first_pass:
+                break
         for k0 in range(0, max(kn, 1), kc):
             kk = min(kc, kn - k0)
-            first = tq0 == 0 and k0 == 0
             for grp in range(ng):
                 g0 = gstart[grp]
                 i = members[g0]
                 nt = nts[i]
-                if not first and tq0 >= nt:
+                c = cursor[grp]
+                if whole:
+                    tstart, tcount = 0, nt
+                elif nt == 0:
+                    if not first_pass or k0 > 0:
+                        continue
+                    tstart, tcount = 0, 0
+                elif c < nt and boffs[i * ntap + c] == nb:
+                    tstart, tcount = c, 1
+                else:
                     continue
-                t1 = max(min(tq0 + tap_span, nt), tq0)
-                tb = i * ntap + tq0
-                to = offs[tb:tb + t1 - tq0]
-                bo = boffs[tb:tb + t1 - tq0]
+                accumulate = tstart > 0 or k0 > 0
+                tb = i * ntap + tstart
+                to = offs[tb:tb + tcount]
+                bo = boffs[tb:tb + tcount]
                 size = (gstart[grp + 1] - g0) * npix
                 q0 = 0
                 while q0 < size:
                     if _tall_next(size - q0, mr, tall):
                         _group_pixels(spix, dpix, q0, tall, size, npix, members, g0, offs, ntap, dbases, pstride,
                                       dstride, k0, j0)
-                        _tile(src, to, bo, t1 - tq0, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
-                              min(tall, size - q0), ncol, not first, tall, nv)
+                        _tile(src, to, bo, tcount, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
+                              min(tall, size - q0), ncol, accumulate, tall, nv)
                         q0 += tall
                     else:
                         _group_pixels(spix, dpix, q0, mr, size, npix, members, g0, offs, ntap, dbases, pstride,
                                       dstride, k0, j0)
-                        _tile(src, to, bo, t1 - tq0, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
-                              min(mr, size - q0), ncol, not first, mr, nv)
+                        _tile(src, to, bo, tcount, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
+                              min(mr, size - q0), ncol, accumulate, mr, nv)
                         q0 += mr
+        if whole or nb < 0:
+            break
+        for grp in range(ng):
+            i = members[gstart[grp]]
+            if cursor[grp] < nts[i] and boffs[i * ntap + cursor[grp]] == nb:
+                cursor[grp] += 1
+        first_pass = False
 
 
 # ----------------------------------------------------------------------------
@@ -330,6 +359,7 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
     rows = _ROW_BLOCK
     members = np.empty(2 * rows, np.intp)
     gstart = np.empty(rows + 1, np.intp)
+    cursor = np.empty(rows, np.intp)
     offs = np.empty(rows * ntap, np.intp)
     boffs = np.empty(rows * ntap, np.intp)
     nts = np.empty(rows, np.intp)
@@ -353,7 +383,7 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
                 dbases[i] = (n * OH + oy) * OW * Cout + g * Cog
             for j0 in range(0, Cog, nr):
                 _block_tiles(xf, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, OW, sw * Cin,
-                             wf, Cogp, j0, of, Cout, min(nr, Cog - j0), members, gstart, mr, nv, tall)
+                             wf, Cogp, j0, of, Cout, min(nr, Cog - j0), members, gstart, cursor, mr, nv, tall)
 
 
 @njit(**JIT)
@@ -436,6 +466,7 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
     rows = _ROW_BLOCK
     members = np.empty(2 * rows, np.intp)
     gstart = np.empty(rows + 1, np.intp)
+    cursor = np.empty(rows, np.intp)
     offs = np.empty(rows * ntap, np.intp)
     boffs = np.empty(rows * ntap, np.intp)
     nts = np.empty(rows, np.intp)
@@ -456,7 +487,7 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
                     dbases[i] = ((n * H + iy) * W + ix0) * Cin + g * Cg
                 for j0 in range(0, Cg, nr):
                     _block_tiles(yf, offs, boffs, nts, dbases, nrow, ntap, tap_span, Cog, kc, nq, Cout,
-                                 wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, mr, nv, tall)
+                                 wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, cursor, mr, nv, tall)
 
 
 @njit(**JIT)
