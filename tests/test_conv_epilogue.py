@@ -134,3 +134,25 @@ def test_layer_equals_the_unfused_chain_bitwise(cls, activation, data_format):
         else:
             np.testing.assert_array_equal(got, expected)
 
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_gradient_is_chunked_channel_sums(dtype):
+    """unbroadcast to a [C >= 16] bias sums rows in chunks of 64, each chunk in order, then the
+    chunks in order (epilogue.channel_sums): checked against that loop written in numpy, and
+    against a float64 sum."""
+    from slimlayers.autodiff.tape import unbroadcast
+    g = np.random.default_rng(2).standard_normal((5, 13, 11, 24)).astype(dtype)
+    rows = g.reshape(-1, 24)
+    expected = np.zeros(24, dtype)
+    for k in range(0, len(rows), 64):
+        acc = np.zeros(24, dtype)
+        for row in rows[k:k + 64]:
+            acc += row
+        expected += acc
+    got = unbroadcast(g, (24,))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(got, rows.astype(np.float64).sum(0), rtol=1e-5 if dtype == np.float32 else 1e-12)
+    # few channels keep numpy's sum
+    np.testing.assert_array_equal(unbroadcast(g[..., :3], (3,)), g[..., :3].sum(axis=(0, 1, 2)))

@@ -20,7 +20,10 @@ import contextvars
 
 import numpy as np
 
+from ..kernels.epilogue import channel_sums
 from .tensor import Tensor, Variable
+
+_SUMMABLE = (np.dtype(np.float32), np.dtype(np.float64))
 
 _ACTIVE_TAPES: contextvars.ContextVar[tuple] = contextvars.ContextVar("slimlayers_tapes", default=())
 
@@ -86,6 +89,13 @@ def unbroadcast(grad, shape):
     if grad.shape == tuple(shape):
         return grad
     extra = grad.ndim - len(shape)
+    if (len(shape) == 1 and shape[0] >= 16 and grad.shape[-1] == shape[0] and grad.size
+            and grad.dtype in _SUMMABLE and grad.flags.c_contiguous):
+        # a bias gradient: per-channel sums of [..., C] in short chunks (numpy's axis-0 sum
+        # adds a row at a time: 6x slower on conv gradients, and less accurate)
+        out = np.empty(shape, grad.dtype)
+        channel_sums(grad.reshape(-1, shape[0]), out)
+        return out
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
