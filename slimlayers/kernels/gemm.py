@@ -243,6 +243,16 @@ def _group_pixels(spix, dpix, q0, mr, size, npix, members, g0, offs, ntap, dbase
 
 
 @njit(**JIT)
+def _row_block_workspace(rows, ntap):
+    """The arrays ``_block_tiles`` works with for a block of ``rows`` rows of up to ``ntap`` taps:
+    offs, boffs ([rows * ntap]), nts, dbases ([rows]), members ([2 * rows]), gstart
+    ([rows + 1]), cursor ([rows])."""
+    return (np.empty(rows * ntap, np.intp), np.empty(rows * ntap, np.intp), np.empty(rows, np.intp),
+            np.empty(rows, np.intp), np.empty(2 * rows, np.intp), np.empty(rows + 1, np.intp),
+            np.empty(rows, np.intp))
+
+
+@njit(**JIT)
 def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, npix, pstride,
                  bmat, ldb, j0, dst, dstride, ncol, members, gstart, cursor, mr, nv, tall):
     """Channels j0 .. j0+ncol of the rows of a block: row i sums its taps
@@ -338,6 +348,23 @@ def forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
                dw, pt, KW, groups)
 
 
+@njit(**JIT)
+def _forward_taps(offs, boffs, t0, n, oy, g, H, Wp, Cin, Cg, KH, nb, sh, dh, dw, pt, a_stride, b_stride):
+    """The taps (a, b < nb) of output row oy of image n, group g, whose input row lies in the
+    input: offs[t0 + t] = flat offset of the tap's first input pixel in the column-padded
+    input, boffs[t0 + t] = (g*KH + a)*a_stride + b*b_stride (its filter block). Returns how many."""
+    nt = 0
+    for a in range(KH):
+        iy = oy * sh - pt + a * dh
+        if iy < 0 or iy >= H:
+            continue
+        for b in range(nb):
+            offs[t0 + nt] = ((n * H + iy) * Wp + b * dw) * Cin + g * Cg
+            boffs[t0 + nt] = (g * KH + a) * a_stride + b * b_stride
+            nt += 1
+    return nt
+
+
 @njit(inline="always", **JIT)
 def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv, tall):
     """Output rows r0 <= n*OH + oy < r1 of ``forward`` with mr x nv-vector tiles (and tall x nv
@@ -357,29 +384,15 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
     nr = nv * lanes(of)
     tap_span, kc = _blocking(ntap, kn, Cogp * of.itemsize, nr * of.itemsize)
     rows = _ROW_BLOCK
-    members = np.empty(2 * rows, np.intp)
-    gstart = np.empty(rows + 1, np.intp)
-    cursor = np.empty(rows, np.intp)
-    offs = np.empty(rows * ntap, np.intp)
-    boffs = np.empty(rows * ntap, np.intp)
-    nts = np.empty(rows, np.intp)
-    dbases = np.empty(rows, np.intp)
+    offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
     for rb in range(r0, r1, rows):
         nrow = min(rows, r1 - rb)
         for g in range(groups):
             for i in range(nrow):
                 n = (rb + i) // OH
                 oy = rb + i - n * OH
-                nt = 0
-                for a in range(KH):
-                    iy = oy * sh - pt + a * dh
-                    if iy < 0 or iy >= H:
-                        continue
-                    for b in range(nb):
-                        offs[i * ntap + nt] = ((n * H + iy) * Wp + b * dw) * Cin + g * Cg
-                        boffs[i * ntap + nt] = ((g * KH + a) * KW + b) * Cg * Cogp
-                        nt += 1
-                nts[i] = nt
+                nts[i] = _forward_taps(offs, boffs, i * ntap, n, oy, g, H, Wp, Cin, Cg, KH, nb, sh, dh, dw, pt,
+                                       KW * Cg * Cogp, Cg * Cogp)
                 dbases[i] = (n * OH + oy) * OW * Cout + g * Cog
             for j0 in range(0, Cog, nr):
                 _block_tiles(xf, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, OW, sw * Cin,
@@ -464,13 +477,7 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
     nr = nv * lanes(df)
     tap_span, kc = _blocking(ntap, Cog, Cgp * df.itemsize, nr * df.itemsize)
     rows = _ROW_BLOCK
-    members = np.empty(2 * rows, np.intp)
-    gstart = np.empty(rows + 1, np.intp)
-    cursor = np.empty(rows, np.intp)
-    offs = np.empty(rows * ntap, np.intp)
-    boffs = np.empty(rows * ntap, np.intp)
-    nts = np.empty(rows, np.intp)
-    dbases = np.empty(rows, np.intp)
+    offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
     for rb in range(r0, r1, rows):
         nrow = min(rows, r1 - rb)
         for g in range(groups):
@@ -713,15 +720,7 @@ def _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, m
         n = r // OH
         oy = r - n * OH
         for g in range(groups):
-            nt = 0
-            for a in range(KH):
-                iy = oy * sh - pt + a * dh
-                if iy < 0 or iy >= H:
-                    continue
-                for b in range(nb):
-                    offs[nt] = ((n * H + iy) * Wp + b * dw) * Cin + g * Cg
-                    boffs[nt] = (g * KH + a) * Cogq * ldb + b * Cg
-                    nt += 1
+            nt = _forward_taps(offs, boffs, 0, n, oy, g, H, Wp, Cin, Cg, KH, nb, sh, dh, dw, pt, Cogq * ldb, Cg)
             for j0 in range(0, Cog, tc):
                 for ox0 in range(0, OW, mr):
                     _dot_tile(xf, offs, boffs, nt, kn, ox0 * sw * Cin, sw * Cin, min(mr, OW - ox0),
