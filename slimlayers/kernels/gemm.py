@@ -70,8 +70,8 @@ from .config import JIT, PARALLEL_JIT
 # 4 x 2 ones (as the tall tiles above: 14 = 6 + 4 + 4, no partly empty tile), the filter
 # gradient takes 6 input channels per tile, no 4 x 4 tiles, and the dot tiles hold 2 x 2 or
 # 6 x 1 sums (a 64-byte sum takes two 32-byte registers). An element's summation order never
-# depends on the tile shape (only on the fixed 64-byte sums of the dot tiles), so every CPU
-# computes the same bits.
+# depends on the tile shape (only on the fixed 64-byte sums of the dot tiles), so every CPU with
+# FMA computes the same bits (tests compare the AVX2 and AVX-512 builds).
 if VECTOR_REGISTERS >= 32:
     MR, NV, TALL = 8, 2, 8
     WIDE_MR, WIDE_NV, TALL_MR = 4, 4, 6
@@ -92,7 +92,7 @@ _TASKS_PER_THREAD = 4  # filter gradient: split channels until each thread has t
 
 
 def block_width(dtype):
-    """NR, the channels of one 8 x 2 tile, for a numpy dtype."""
+    """NR, the channels of one MR x NV tile (8 x 2 or 4 x 2 vectors), for a numpy dtype."""
     from numba.np.numpy_support import from_dtype
     return NV * lanes_of(from_dtype(np.dtype(dtype)))
 
