@@ -45,7 +45,7 @@ from ._simd import (
     SUM_BYTES, VECTOR_REGISTERS, lanes, lanes_of, load, stack_buffer, sum_clear, sum_lanes, sum_madd,
     sum_total, vec_load, vec_madd, vec_store,
 )
-from ._tasks import chunk_bounds, launch, valid_range
+from ._tasks import chunk_bounds, launch, launch_chunks, valid_range
 from .config import JIT, PARALLEL_JIT
 
 # Tile shapes (pixels x vectors of channels) follow the vector registers of the CPU Numba
@@ -341,10 +341,10 @@ def forward(xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
     Parallel over output rows (n, oy).
     """
     if wide(out.shape[3] // groups, out.dtype):
-        launch(_forward_rows_wide, _forward_rows_wide_parallel, out.shape[0] * out.shape[1], xp, wp, out, H, sh,
+        launch_chunks(_forward_rows_wide, out.shape[0] * out.shape[1], xp, wp, out, H, sh,
                sw, dh, dw, pt, KW, groups)
     else:
-        launch(_forward_rows, _forward_rows_parallel, out.shape[0] * out.shape[1], xp, wp, out, H, sh, sw, dh,
+        launch_chunks(_forward_rows, out.shape[0] * out.shape[1], xp, wp, out, H, sh, sw, dh,
                dw, pt, KW, groups)
 
 
@@ -399,28 +399,18 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
                              wf, Cogp, j0, of, Cout, min(nr, Cog - j0), members, gstart, cursor, mr, nv, tall)
 
 
-@njit(**JIT)
-def _forward_rows(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
-    _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, MR, NV, TALL)
-
-
-@njit(**JIT)
-def _forward_rows_wide(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
-    _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, WIDE_MR, WIDE_NV, TALL_MR)
+@njit(**PARALLEL_JIT)
+def _forward_rows(nchunks, ntasks, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
+    for c in prange(nchunks):
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, MR, NV, TALL)
 
 
 @njit(**PARALLEL_JIT)
-def _forward_rows_parallel(nchunks, ntasks, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
+def _forward_rows_wide(nchunks, ntasks, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
     for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _forward_rows(t0, t1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
-
-
-@njit(**PARALLEL_JIT)
-def _forward_rows_wide_parallel(nchunks, ntasks, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups):
-    for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _forward_rows_wide(t0, t1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups)
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, WIDE_MR, WIDE_NV, TALL_MR)
 
 
 # ----------------------------------------------------------------------------
@@ -435,10 +425,10 @@ def backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     ox = (ix + pl - b*dw) / sw, which advances by one per pixel of the phase.
     """
     if wide(dx.shape[3] // groups, dx.dtype):
-        launch(_input_rows_wide, _input_rows_wide_parallel, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh,
+        launch_chunks(_input_rows_wide, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh,
                sw, dh, dw, pt, pl, groups)
     else:
-        launch(_input_rows, _input_rows_parallel, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh, sw, dh,
+        launch_chunks(_input_rows, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh, sw, dh,
                dw, pt, pl, groups)
 
 
@@ -497,28 +487,18 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
                                  wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, cursor, mr, nv, tall)
 
 
-@njit(**JIT)
-def _input_rows(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, MR, NV, TALL)
-
-
-@njit(**JIT)
-def _input_rows_wide(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, WIDE_MR, WIDE_NV, TALL_MR)
+@njit(**PARALLEL_JIT)
+def _input_rows(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+    for c in prange(nchunks):
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, MR, NV, TALL)
 
 
 @njit(**PARALLEL_JIT)
-def _input_rows_parallel(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+def _input_rows_wide(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _input_rows(t0, t1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
-
-
-@njit(**PARALLEL_JIT)
-def _input_rows_wide_parallel(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _input_rows_wide(t0, t1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups)
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, WIDE_MR, WIDE_NV, TALL_MR)
 
 
 # ----------------------------------------------------------------------------
