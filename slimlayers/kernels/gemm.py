@@ -673,12 +673,24 @@ def _thin_single(written):
     return written == 1
 
 
+@njit(**JIT)
+def _dot_row(src, offs, boffs, nt, kn, npix, pstride, bmat, ldb, dst, dbase, dstride, ncols, mr, tc):
+    """The dot tiles of one row (or stride phase of a row): for p < npix, j < ncols,
+    dst[dbase + p*dstride + j] = sum over taps t < nt and k < kn of
+    src[offs[t] + p*pstride + k] * bmat[boffs[t] + j*ldb + k]. Compiled once per literal
+    tile shape and shared by the forward and input-gradient thin kernels."""
+    literally(mr)
+    literally(tc)
+    for j0 in range(0, ncols, tc):
+        for q0 in range(0, npix, mr):
+            _dot_tile(src, offs, boffs, nt, kn, q0 * pstride, pstride, min(mr, npix - q0), bmat, j0 * ldb, ldb,
+                      dst, dbase + q0 * dstride + j0, dstride, min(tc, ncols - j0), mr, tc)
+
+
 def forward_thin(xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
     """``forward`` for few output channels (wq from ``packing.pack_thin``); parallel over output rows."""
-    single = _thin_single(out.shape[3] // groups)
-    launch(_forward_thin_rows_single if single else _forward_thin_rows,
-           _forward_thin_rows_single_parallel if single else _forward_thin_rows_parallel,
-           out.shape[0] * out.shape[1], xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups)
+    launch_chunks(_forward_thin_rows_single if _thin_single(out.shape[3] // groups) else _forward_thin_rows,
+                  out.shape[0] * out.shape[1], xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups)
 
 
 @njit(inline="always", **JIT)
@@ -701,43 +713,28 @@ def _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, m
         oy = r - n * OH
         for g in range(groups):
             nt = _forward_taps(offs, boffs, 0, n, oy, g, H, Wp, Cin, Cg, KH, nb, sh, dh, dw, pt, Cogq * ldb, Cg)
-            for j0 in range(0, Cog, tc):
-                for ox0 in range(0, OW, mr):
-                    _dot_tile(xf, offs, boffs, nt, kn, ox0 * sw * Cin, sw * Cin, min(mr, OW - ox0),
-                              wf, j0 * ldb, ldb, of, ((n * OH + oy) * OW + ox0) * Cout + g * Cog + j0,
-                              Cout, min(tc, Cog - j0), mr, tc)
-
-
-@njit(**JIT)
-def _forward_thin_rows(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
-    _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, THIN_MR, TC)
-
-
-@njit(**JIT)
-def _forward_thin_rows_single(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
-    _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, THIN_SINGLE, 1)
+            _dot_row(xf, offs, boffs, nt, kn, OW, sw * Cin, wf, ldb, of, (n * OH + oy) * OW * Cout + g * Cog,
+                     Cout, Cog, mr, tc)
 
 
 @njit(**PARALLEL_JIT)
-def _forward_thin_rows_parallel(nchunks, ntasks, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
+def _forward_thin_rows(nchunks, ntasks, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
     for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _forward_thin_rows(t0, t1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups)
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, THIN_MR, TC)
 
 
 @njit(**PARALLEL_JIT)
-def _forward_thin_rows_single_parallel(nchunks, ntasks, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
+def _forward_thin_rows_single(nchunks, ntasks, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups):
     for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _forward_thin_rows_single(t0, t1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups)
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _forward_thin_body(r0, r1, xp, wq, out, H, sh, sw, dh, dw, pt, KW, groups, THIN_SINGLE, 1)
 
 
 def backprop_input_thin(dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     """``backprop_input`` for few input channels (wq from ``packing.pack_thin(transpose=True)``)."""
-    single = _thin_single(dx.shape[3] // groups)
-    launch(_input_thin_rows_single if single else _input_thin_rows,
-           _input_thin_rows_single_parallel if single else _input_thin_rows_parallel,
-           dx.shape[0] * dx.shape[1], dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
+    launch_chunks(_input_thin_rows_single if _thin_single(dx.shape[3] // groups) else _input_thin_rows,
+                  dx.shape[0] * dx.shape[1], dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
 
 
 @njit(inline="always", **JIT)
@@ -762,32 +759,19 @@ def _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups
                 nq = (W - ix0 + sw - 1) // sw
                 nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw,
                                  pt, pl, Cgq * Cog)
-                for j0 in range(0, Cg, tc):
-                    for q0 in range(0, nq, mr):
-                        _dot_tile(yf, offs, boffs, nt, Cog, q0 * Cout, Cout, min(mr, nq - q0),
-                                  wf, j0 * Cog, Cog, df, ((n * H + iy) * W + ix0 + q0 * sw) * Cin + g * Cg + j0,
-                                  sw * Cin, min(tc, Cg - j0), mr, tc)
-
-
-@njit(**JIT)
-def _input_thin_rows(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, THIN_MR, TC)
-
-
-@njit(**JIT)
-def _input_thin_rows_single(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, THIN_SINGLE, 1)
+                _dot_row(yf, offs, boffs, nt, Cog, nq, Cout, wf, Cog, df, ((n * H + iy) * W + ix0) * Cin + g * Cg,
+                         sw * Cin, Cg, mr, tc)
 
 
 @njit(**PARALLEL_JIT)
-def _input_thin_rows_parallel(nchunks, ntasks, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+def _input_thin_rows(nchunks, ntasks, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _input_thin_rows(t0, t1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, THIN_MR, TC)
 
 
 @njit(**PARALLEL_JIT)
-def _input_thin_rows_single_parallel(nchunks, ntasks, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+def _input_thin_rows_single(nchunks, ntasks, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups):
     for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _input_thin_rows_single(t0, t1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups)
+        r0, r1 = chunk_bounds(ntasks, nchunks, c)
+        _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups, THIN_SINGLE, 1)
