@@ -98,8 +98,8 @@ def block_width(dtype):
 
 
 def wide(written, dtype):
-    """Whether forward / input-gradient tiles writing ``written`` channels use the 4 x 4 shape
-    (never where that shape is the 6 x 2 one, on 16-register CPUs)."""
+    """Whether forward / input-gradient tiles writing ``written`` channels use the WIDE_MR x
+    WIDE_NV shape (4 x 4 and 6 x 4; never on 16-register CPUs, where it is MR x NV itself)."""
     return (WIDE_MR, WIDE_NV) != (MR, NV) and written >= WIDE_NV * block_width(dtype) // NV
 
 
@@ -162,22 +162,22 @@ def _tall_next(rem, mr, tall):
 
     Tall tiles while they stay full and the rest still splits into whole mr-pixel tiles where
     possible (mr = 4, tall = 6: 16 = 6 + 6 + 4, 14 = 6 + 4 + 4, 8 = 4 + 4, 32 = 4 x 6 + 2 x 4).
-    Always False when tall == mr (16-register targets): LLVM drops the tall tile's code.
+    Always False when tall == mr (the 8 x 2 tiles of 32-register targets).
     """
     return tall > mr and rem > mr and (rem % mr != 0 or rem >= 3 * mr)
 
 
 @njit(**JIT)
 def _blocking(ntap, kn, filter_row_bytes, panel_row_bytes):
-    """(taps per pass, k per pass) for a filter of ntap*kn rows of filter_row_bytes (all channel
-    blocks of a group), panel_row_bytes of them in one channel block: the whole filter per pass
+    """(whole, k per pass) for a filter of ntap*kn rows of filter_row_bytes (all channel blocks
+    of a group), panel_row_bytes of them in one channel block: the whole filter in one pass
     up to _BLOCK_FILTER_BYTES, else one chunk of _PANEL_BYTES of one tap per pass, kept in L1
     for all the tiles of a block of rows instead of streaming from L2 (or L3) for every tile.
     Measured (AVX-512, 2 MB L2 per core): i's 2 MB filter 1.3-1.9x faster blocked; e's and j's
     0.5 MB ones 5-15 % faster; c's and f's 147 KB ones 5-15 % slower blocked."""
     if ntap * kn * filter_row_bytes <= _BLOCK_FILTER_BYTES:
-        return max(ntap, 1), max(kn, 1)
-    return 1, max(_PANEL_BYTES // panel_row_bytes, 1)
+        return True, max(kn, 1)
+    return False, max(_PANEL_BYTES // panel_row_bytes, 1)
 
 
 @njit(**JIT)
@@ -253,15 +253,15 @@ def _row_block_workspace(rows, ntap):
 
 
 @njit(**JIT)
-def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, npix, pstride,
+def _block_tiles(src, offs, boffs, nts, dbases, ng, ntap, whole, kn, kc, npix, pstride,
                  bmat, ldb, j0, dst, dstride, ncol, members, gstart, cursor, mr, nv, tall):
     """Channels j0 .. j0+ncol of the rows of a block: row i sums its taps
     offs/boffs[i*ntap + t], t < nts[i], over k < kn into the npix tile pixels at
     dst[dbases[i] + j0 + p*dstride] (pixel p reads src at offs + p*pstride + k).
 
-    Rows with the same taps share tiles (``_group_rows``: two 8-pixel rows fill 6 + 6 + 4
-    pixel tiles instead of 4 + 4 + 4 + 4). With tap_span >= ntap one pass sums everything;
-    else each pass takes one filter block (the smallest next one of any group: rows of
+    The rows come in ng groups (``_group_rows``, members/gstart) whose pixels share tiles: two
+    8-pixel rows fill 6 + 6 + 4 pixel tiles instead of 4 + 4 + 4 + 4. With ``whole`` one pass
+    sums everything; else each pass takes one filter block (the smallest next one of any group: rows of
     different stride phases use different blocks) in chunks of kc k-values, for every group
     whose next tap it is. A group's first pass writes, later ones add: each element still sums
     its taps, then k, in order, the same bits as one pass. A row without taps gets zeros.
@@ -271,8 +271,6 @@ def _block_tiles(src, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, np
     literally(tall)
     spix = stack_buffer(_PIX, np.intp)
     dpix = stack_buffer(_PIX, np.intp)
-    ng = _group_rows(offs, boffs, nts, nrow, ntap, npix, 2 * tall + mr, members, gstart)
-    whole = tap_span >= ntap
     for grp in range(ng):
         cursor[grp] = 0
     first_pass = True
@@ -382,7 +380,7 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
     wf = wp.reshape(-1)
     of = out.reshape(-1)
     nr = nv * lanes(of)
-    tap_span, kc = _blocking(ntap, kn, Cogp * of.itemsize, nr * of.itemsize)
+    whole, kc = _blocking(ntap, kn, Cogp * of.itemsize, nr * of.itemsize)
     rows = _ROW_BLOCK
     offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
     for rb in range(r0, r1, rows):
@@ -394,8 +392,9 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
                 nts[i] = _forward_taps(offs, boffs, i * ntap, n, oy, g, H, Wp, Cin, Cg, KH, nb, sh, dh, dw, pt,
                                        KW * Cg * Cogp, Cg * Cogp)
                 dbases[i] = (n * OH + oy) * OW * Cout + g * Cog
+            ng = _group_rows(offs, boffs, nts, nrow, ntap, OW, 2 * tall + mr, members, gstart)
             for j0 in range(0, Cog, nr):
-                _block_tiles(xf, offs, boffs, nts, dbases, nrow, ntap, tap_span, kn, kc, OW, sw * Cin,
+                _block_tiles(xf, offs, boffs, nts, dbases, ng, ntap, whole, kn, kc, OW, sw * Cin,
                              wf, Cogp, j0, of, Cout, min(nr, Cog - j0), members, gstart, cursor, mr, nv, tall)
 
 
@@ -465,7 +464,7 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
     wf = wt.reshape(-1)
     df = dx.reshape(-1)
     nr = nv * lanes(df)
-    tap_span, kc = _blocking(ntap, Cog, Cgp * df.itemsize, nr * df.itemsize)
+    whole, kc = _blocking(ntap, Cog, Cgp * df.itemsize, nr * df.itemsize)
     rows = _ROW_BLOCK
     offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
     for rb in range(r0, r1, rows):
@@ -482,8 +481,9 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
                     nts[i] = _phase_taps(offs[i * ntap:], boffs[i * ntap:], n, iy, ix0, g, OH, OWp, Cout, Cog,
                                          ql, KH, KW, sh, sw, dh, dw, pt, pl, Cog * Cgp)
                     dbases[i] = ((n * H + iy) * W + ix0) * Cin + g * Cg
+                ng = _group_rows(offs, boffs, nts, nrow, ntap, nq, 2 * tall + mr, members, gstart)
                 for j0 in range(0, Cg, nr):
-                    _block_tiles(yf, offs, boffs, nts, dbases, nrow, ntap, tap_span, Cog, kc, nq, Cout,
+                    _block_tiles(yf, offs, boffs, nts, dbases, ng, ntap, whole, Cog, kc, nq, Cout,
                                  wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, cursor, mr, nv, tall)
 
 
