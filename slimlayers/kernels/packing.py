@@ -8,7 +8,8 @@
 
 The large copies (a 2 MB filter transposed for the input gradient took 0.6 ms in numpy,
 14 % of bench shape i's forward; a 4 MB input copied into its padded buffer, 8 % of e's) run
-as Numba kernels over both cores. Each copies values: no result depends on them.
+as Numba ``prange`` kernels over both cores (``_tasks.launch_chunks``: plain loops, no
+separate launcher needed). Each copies values: no result depends on them.
 
 Example:
     wp = pack_filter(np.ones((3, 3, 8, 40), np.float32), 1, 32, False)   # [1, 3, 3, 8, 64]
@@ -18,7 +19,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from ._tasks import chunk_bounds, launch
+from ._tasks import chunk_bounds, launch_chunks
 from .config import JIT, PARALLEL_JIT
 
 TC_PACK = 4  # the thin kernels' packed filters pad written channels to a multiple of this
@@ -50,13 +51,20 @@ def pack_filter(w, groups, nr, transpose):
         wp[..., :n] = grouped(w, groups, transpose)
     else:
         wp = np.empty((groups, KH, KW, k, round_up(n, nr)), w.dtype)
-        launch(_pack_taps, _pack_taps_parallel, groups * KH * KW, w, wp, transpose)
+        launch_chunks(_pack_taps, groups * KH * KW, w, wp, transpose)
     return wp
 
 
-@njit(**JIT)
-def _pack_taps(t0, t1, w, wp, transpose):
-    """Taps t0 <= (g, a, b) < t1 of ``pack_filter``."""
+@njit(**PARALLEL_JIT)
+def _pack_taps(nchunks, ntasks, w, wp, transpose):
+    """The taps (g, a, b) of ``pack_filter``, in nchunks contiguous chunks."""
+    for chunk in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, chunk)
+        _pack_tap_range(t0, t1, w, wp, transpose)
+
+
+@njit(inline="always", **JIT)
+def _pack_tap_range(t0, t1, w, wp, transpose):
     KH, KW, Cg, Cout = w.shape
     groups, _, _, K, Np = wp.shape
     Cog = Cout // groups
@@ -82,13 +90,6 @@ def _pack_taps(t0, t1, w, wp, transpose):
                 for j in range(j0, min(j0 + _BLOCK, K)):
                     for c in range(Cg, Np):
                         dst[j, c] = 0
-
-
-@njit(**PARALLEL_JIT)
-def _pack_taps_parallel(nchunks, ntasks, w, wp, transpose):
-    for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _pack_taps(t0, t1, w, wp, transpose)
 
 
 def pack_thin(w, groups, transpose):
@@ -136,30 +137,25 @@ def padded_columns(x, left, width):
     if x.nbytes < _PARALLEL_COPY_BYTES or not x.flags.c_contiguous:
         buf[:, :, left:left + x.shape[2]] = x
     else:
-        launch(_copy_rows, _copy_rows_parallel, x.shape[0] * x.shape[1], x, buf, left)
+        launch_chunks(_copy_rows, x.shape[0] * x.shape[1], x, buf, left)
     return buf
 
 
-@njit(**JIT)
-def _copy_rows(t0, t1, x, buf, left):
-    """Rows t0 <= n*R + r < t1 of x into columns left.. of buf (contiguous runs per row)."""
+@njit(**PARALLEL_JIT)
+def _copy_rows(nchunks, ntasks, x, buf, left):
+    """The rows n*R + r of x into columns left.. of buf (contiguous runs), in nchunks chunks."""
     _, R, W, D = x.shape
     xf = x.reshape(-1)
     bf = buf.reshape(-1)
     run = W * D
     width = buf.shape[2]
-    for t in range(t0, t1):
-        dst = (t * width + left) * D
-        src = t * run
-        for i in range(run):  # a loop, not a slice assignment: 1.7 s less to compile
-            bf[dst + i] = xf[src + i]
-
-
-@njit(**PARALLEL_JIT)
-def _copy_rows_parallel(nchunks, ntasks, x, buf, left):
-    for c in prange(nchunks):
-        t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _copy_rows(t0, t1, x, buf, left)
+    for chunk in prange(nchunks):
+        t0, t1 = chunk_bounds(ntasks, nchunks, chunk)
+        for t in range(t0, t1):
+            dst = (t * width + left) * D
+            src = t * run
+            for i in range(run):  # a loop, not a slice assignment: 1.7 s less to compile
+                bf[dst + i] = xf[src + i]
 
 
 def pad_groups(dy, groups, cogp):
