@@ -129,30 +129,28 @@ def stack_buffer(typingctx, n, like):
     return arrty(n, like), codegen
 
 
-@intrinsic
-def lanes(typingctx, like):
-    """Compile-time constant vector lane count for ``like.dtype``."""
+def _lane_count(like, nbytes):
+    """The typing of ``lanes`` / ``sum_lanes``: a compile-time intp constant."""
     if not isinstance(like, types.Array):
         return None
-    n = lanes_of(like.dtype)
+    n = lanes_of(like.dtype, nbytes)
 
     def codegen(context, builder, sig, args):
         return context.get_constant(types.intp, n)
 
     return types.intp(like), codegen
+
+
+@intrinsic
+def lanes(typingctx, like):
+    """Compile-time constant vector lane count for ``like.dtype``."""
+    return _lane_count(like, VECTOR_BYTES)
 
 
 @intrinsic
 def sum_lanes(typingctx, like):
     """Compile-time constant lane count of a ``SUM_BYTES`` vector for ``like.dtype``."""
-    if not isinstance(like, types.Array):
-        return None
-    n = lanes_of(like.dtype, SUM_BYTES)
-
-    def codegen(context, builder, sig, args):
-        return context.get_constant(types.intp, n)
-
-    return types.intp(like), codegen
+    return _lane_count(like, SUM_BYTES)
 
 
 @intrinsic
@@ -179,9 +177,7 @@ def vec_madd(typingctx, acc, i, a, b, j):
 
     def codegen(context, builder, sig, args):
         accv, iv, av, bv, jv = args
-        lty = context.get_value_type(dt)
-        vty = ir.VectorType(lty, n)
-        align = context.get_abi_sizeof(lty)
+        vty, align = _vector_type(context, dt, n)
         pa = make_array(sig.args[0])(context, builder, accv).data
         pb = make_array(sig.args[3])(context, builder, bv).data
         pa = builder.bitcast(builder.gep(pa, [iv]), vty.as_pointer())
@@ -195,6 +191,12 @@ def vec_madd(typingctx, acc, i, a, b, j):
         return context.get_dummy_value()
 
     return types.void(acc, types.intp, a, b, types.intp), codegen
+
+
+def _vector_type(context, dt, nl):
+    """(the LLVM vector type of nl lanes of dt, the element alignment used for its loads)."""
+    lty = context.get_value_type(dt)
+    return ir.VectorType(lty, nl), context.get_abi_sizeof(lty)
 
 
 def _fmuladd(builder, a, b, c):
@@ -234,9 +236,7 @@ def vec_store(typingctx, dst, i, acc, k, n):
 
     def codegen(context, builder, sig, args):
         dstv, iv, accv, kv, nv = args
-        lty = context.get_value_type(dt)
-        vty = ir.VectorType(lty, nl)
-        align = context.get_abi_sizeof(lty)
+        vty, align = _vector_type(context, dt, nl)
         val = builder.load(_vec_ptr(context, builder, sig.args[2], accv, kv, vty), align=align)
         pd = _vec_ptr(context, builder, sig.args[0], dstv, iv, vty)
         fn = cgutils.get_or_insert_function(
@@ -258,16 +258,8 @@ def vec_load(typingctx, acc, k, src, i, n):
 
     def codegen(context, builder, sig, args):
         accv, kv, srcv, iv, nv = args
-        lty = context.get_value_type(dt)
-        vty = ir.VectorType(lty, nl)
-        align = context.get_abi_sizeof(lty)
-        ps = _vec_ptr(context, builder, sig.args[2], srcv, iv, vty)
-        fn = cgutils.get_or_insert_function(
-            builder.module,
-            ir.FunctionType(vty, [ps.type, ir.IntType(32), ir.VectorType(ir.IntType(1), nl), vty]),
-            f"llvm.masked.load.{_vec_name(vty)}.p0")
-        val = builder.call(fn, [ps, ir.Constant(ir.IntType(32), align), _lane_mask(builder, nl, nv),
-                                ir.Constant(vty, [0.0] * nl)])
+        vty, align = _vector_type(context, dt, nl)
+        val = _masked_load(context, builder, sig.args[2], srcv, iv, nv, vty, nl, align)
         builder.store(val, _vec_ptr(context, builder, sig.args[0], accv, kv, vty), align=align)
         return context.get_dummy_value()
 
@@ -293,9 +285,7 @@ def sum_madd(typingctx, acc, k, a, i, b, j, n):
 
     def codegen(context, builder, sig, args):
         accv, kv, av, iv, bv, jv, nv = args
-        lty = context.get_value_type(dt)
-        vty = ir.VectorType(lty, nl)
-        align = context.get_abi_sizeof(lty)
+        vty, align = _vector_type(context, dt, nl)
         x = _masked_load(context, builder, sig.args[2], av, iv, nv, vty, nl, align)
         y = _masked_load(context, builder, sig.args[4], bv, jv, nv, vty, nl, align)
         pa = _vec_ptr(context, builder, sig.args[0], accv, kv, vty)
@@ -314,10 +304,8 @@ def sum_total(typingctx, acc, k):
 
     def codegen(context, builder, sig, args):
         accv, kv = args
-        lty = context.get_value_type(dt)
-        vty = ir.VectorType(lty, nl)
-        val = builder.load(_vec_ptr(context, builder, sig.args[0], accv, kv, vty),
-                           align=context.get_abi_sizeof(lty))
+        vty, align = _vector_type(context, dt, nl)
+        val = builder.load(_vec_ptr(context, builder, sig.args[0], accv, kv, vty), align=align)
         # fold halves: lanes i and i + w/2 are added, w = 16, 8, 4, 2 for float32 (a fixed
         # tree, 4 vector adds instead of 15 dependent scalar ones; the same order on every call and thread count)
         width = nl
@@ -342,10 +330,9 @@ def sum_clear(typingctx, acc, k):
 
     def codegen(context, builder, sig, args):
         accv, kv = args
-        lty = context.get_value_type(dt)
-        vty = ir.VectorType(lty, nl)
+        vty, align = _vector_type(context, dt, nl)
         builder.store(ir.Constant(vty, [0.0] * nl), _vec_ptr(context, builder, sig.args[0], accv, kv, vty),
-                      align=context.get_abi_sizeof(lty))
+                      align=align)
         return context.get_dummy_value()
 
     return types.void(acc, types.intp), codegen
