@@ -156,3 +156,12 @@ def test_bias_gradient_is_chunked_channel_sums(dtype):
     np.testing.assert_allclose(got, rows.astype(np.float64).sum(0), rtol=1e-5 if dtype == np.float32 else 1e-12)
     # few channels keep numpy's sum
     np.testing.assert_array_equal(unbroadcast(g[..., :3], (3,)), g[..., :3].sum(axis=(0, 1, 2)))
+    # any trailing shape summed over leading axes takes the same path: [65, 11 * 24] rows
+    rows = g.reshape(-1, 11 * 24)
+    expected = np.zeros(11 * 24, dtype)
+    for k in range(0, len(rows), 64):
+        acc = np.zeros(11 * 24, dtype)
+        for row in rows[k:k + 64]:
+            acc += row
+        expected += acc
+    np.testing.assert_array_equal(unbroadcast(g, (11, 24)), expected.reshape(11, 24))

@@ -89,13 +89,15 @@ def unbroadcast(grad, shape):
     if grad.shape == tuple(shape):
         return grad
     extra = grad.ndim - len(shape)
-    if (len(shape) == 1 and shape[0] >= 16 and grad.shape[-1] == shape[0] and grad.size
+    width = int(np.prod(shape))
+    if (extra > 0 and grad.shape[extra:] == tuple(shape) and width >= 16 and grad.size
             and grad.dtype in _SUMMABLE and grad.flags.c_contiguous):
-        # a bias gradient: per-channel sums of [..., C] in short chunks (numpy's axis-0 sum
-        # adds a row at a time: 6x slower on conv gradients, and less accurate)
-        out = np.empty(shape, grad.dtype)
-        channel_sums(grad.reshape(-1, shape[0]), out)
-        return out
+        # only leading axes are summed (a bias gradient): sums of the [rows, width] view in short
+        # chunks (numpy's axis-0 sum adds a row at a time: 6x slower on conv gradients, and
+        # less accurate)
+        out = np.empty(width, grad.dtype)
+        channel_sums(grad.reshape(-1, width), out)
+        return out.reshape(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
