@@ -331,9 +331,13 @@ def test_pack_filter_kernel_matches_numpy_layout(transpose, groups):
     for arr in (w, big):
         got = packing.pack_filter(arr, groups, 32, transpose)
         view = packing.grouped(arr, groups, transpose)
-        assert got.shape[:4] == view.shape[:4] and got.shape[4] % 32 == 0
-        np.testing.assert_array_equal(got[..., :view.shape[4]], view)
-        assert not got[..., view.shape[4]:].any()
+        n = view.shape[4]
+        assert got.shape == view.shape[:2] + (-(-n // 32),) + view.shape[2:4] + (32,)
+        np.testing.assert_array_equal(packing.unpacked(got, n), view)
+        for p in range(got.shape[2]):  # panel p holds channels p*32 .. p*32+31, then zeros
+            np.testing.assert_array_equal(got[:, :, p, ..., :max(0, min(32, n - 32 * p))],
+                                          view[..., 32 * p:32 * (p + 1)])
+            assert not got[:, :, p, ..., max(0, n - 32 * p):].any()
 
 
 def test_padded_columns_kernel_copy():

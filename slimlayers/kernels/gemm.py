@@ -254,10 +254,11 @@ def _row_block_workspace(rows, ntap):
 
 @njit(**JIT)
 def _block_tiles(src, offs, boffs, nts, dbases, ng, ntap, whole, kn, kc, npix, pstride,
-                 bmat, ldb, j0, dst, dstride, ncol, members, gstart, cursor, mr, nv, tall):
+                 bmat, ldb, b0, j0, dst, dstride, ncol, members, gstart, cursor, mr, nv, tall):
     """Channels j0 .. j0+ncol of the rows of a block: row i sums its taps
     offs/boffs[i*ntap + t], t < nts[i], over k < kn into the npix tile pixels at
-    dst[dbases[i] + j0 + p*dstride] (pixel p reads src at offs + p*pstride + k).
+    dst[dbases[i] + j0 + p*dstride] (pixel p reads src at offs + p*pstride + k, the filter
+    at bmat[boffs + b0 + k*ldb]: b0 selects the channel panel).
 
     The rows come in ng groups (``_group_rows``, members/gstart) whose pixels share tiles: two
     8-pixel rows fill 6 + 6 + 4 pixel tiles instead of 4 + 4 + 4 + 4. With ``whole`` one pass
@@ -310,13 +311,13 @@ def _block_tiles(src, offs, boffs, nts, dbases, ng, ntap, whole, kn, kc, npix, p
                     if _tall_next(size - q0, mr, tall):
                         _group_pixels(spix, dpix, q0, tall, size, npix, members, g0, offs, ntap, dbases, pstride,
                                       dstride, k0, j0)
-                        _tile(src, to, bo, tcount, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
+                        _tile(src, to, bo, tcount, kk, 1, spix, bmat, ldb, b0 + k0 * ldb, dst, dpix,
                               min(tall, size - q0), ncol, accumulate, tall, nv)
                         q0 += tall
                     else:
                         _group_pixels(spix, dpix, q0, mr, size, npix, members, g0, offs, ntap, dbases, pstride,
                                       dstride, k0, j0)
-                        _tile(src, to, bo, tcount, kk, 1, spix, bmat, ldb, j0 + k0 * ldb, dst, dpix,
+                        _tile(src, to, bo, tcount, kk, 1, spix, bmat, ldb, b0 + k0 * ldb, dst, dpix,
                               min(mr, size - q0), ncol, accumulate, mr, nv)
                         q0 += mr
         if whole or nb < 0:
@@ -368,7 +369,7 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
     """Output rows r0 <= n*OH + oy < r1 of ``forward`` with mr x nv-vector tiles (and tall x nv
     ones, see ``_tall_next``)."""
     N, _, Wp, Cin = xp.shape
-    _, KH, _, Cg, Cogp = wp.shape
+    _, KH, npanel, KW, Cg, _ = wp.shape
     _, OH, OW, Cout = out.shape
     Cog = Cout // groups
     # kernel columns and channels of one tap row are contiguous (one long k) if dw == 1
@@ -379,8 +380,8 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
     xf = xp.reshape(-1)
     wf = wp.reshape(-1)
     of = out.reshape(-1)
-    nr = nv * lanes(of)
-    whole, kc = _blocking(ntap, kn, Cogp * of.itemsize, nr * of.itemsize)
+    nr = nv * lanes(of)  # = wp.shape[5]
+    whole, kc = _blocking(ntap, kn, npanel * nr * of.itemsize, nr * of.itemsize)
     rows = _ROW_BLOCK
     offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
     for rb in range(r0, r1, rows):
@@ -390,12 +391,13 @@ def _forward_body(r0, r1, xp, wp, out, H, sh, sw, dh, dw, pt, KW, groups, mr, nv
                 n = (rb + i) // OH
                 oy = rb + i - n * OH
                 nts[i] = _forward_taps(offs, boffs, i * ntap, n, oy, g, H, Wp, Cin, Cg, KH, nb, sh, dh, dw, pt,
-                                       KW * Cg * Cogp, Cg * Cogp)
+                                       npanel * KW * Cg * nr, Cg * nr)
                 dbases[i] = (n * OH + oy) * OW * Cout + g * Cog
             ng = _group_rows(offs, boffs, nts, nrow, ntap, OW, 2 * tall + mr, members, gstart)
             for j0 in range(0, Cog, nr):
                 _block_tiles(xf, offs, boffs, nts, dbases, ng, ntap, whole, kn, kc, OW, sw * Cin,
-                             wf, Cogp, j0, of, Cout, min(nr, Cog - j0), members, gstart, cursor, mr, nv, tall)
+                             wf, nr, j0 * KW * Cg, j0, of, Cout, min(nr, Cog - j0), members, gstart, cursor, mr, nv,
+                             tall)
 
 
 @njit(**PARALLEL_JIT)
@@ -432,11 +434,12 @@ def backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
 
 
 @njit(**JIT)
-def _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw, pt, pl, tap_stride):
+def _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw, pt, pl, a_stride,
+                b_stride):
     """The taps (a, b) that land on input row iy, columns ix0 + k*sw (one stride phase), of group g.
 
     Writes, for each such tap, the flat offset of its first dy pixel (``offs``) and of its
-    packed filter block (``boffs``, ``tap_stride`` elements per tap); returns how many.
+    packed filter block (``boffs``: (g*KH + a)*a_stride + b*b_stride); returns how many.
     """
     nt = 0
     for a in range(KH):
@@ -448,23 +451,24 @@ def _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, 
             if u % sw != 0:
                 continue
             offs[nt] = ((n * OH + t // sh) * OWp + u // sw + ql) * Cout + g * Cog
-            boffs[nt] = ((g * KH + a) * KW + b) * tap_stride
+            boffs[nt] = (g * KH + a) * a_stride + b * b_stride
             nt += 1
     return nt
+
 
 @njit(inline="always", **JIT)
 def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr, nv, tall):
     """Input rows r0 <= n*H + iy < r1 of ``backprop_input`` with mr x nv-vector tiles."""
     N, OH, OWp, Cout = dyp.shape
     _, H, W, Cin = dx.shape
-    _, KH, KW, Cog, Cgp = wt.shape
+    _, KH, npanel, KW, Cog, _ = wt.shape
     Cg = Cin // groups
     ntap = KH * KW
     yf = dyp.reshape(-1)
     wf = wt.reshape(-1)
     df = dx.reshape(-1)
-    nr = nv * lanes(df)
-    whole, kc = _blocking(ntap, Cog, Cgp * df.itemsize, nr * df.itemsize)
+    nr = nv * lanes(df)  # = wt.shape[5]
+    whole, kc = _blocking(ntap, Cog, npanel * nr * df.itemsize, nr * df.itemsize)
     rows = _ROW_BLOCK
     offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
     for rb in range(r0, r1, rows):
@@ -479,12 +483,13 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
                     n = (rb + i) // H
                     iy = rb + i - n * H
                     nts[i] = _phase_taps(offs[i * ntap:], boffs[i * ntap:], n, iy, ix0, g, OH, OWp, Cout, Cog,
-                                         ql, KH, KW, sh, sw, dh, dw, pt, pl, Cog * Cgp)
+                                         ql, KH, KW, sh, sw, dh, dw, pt, pl, npanel * KW * Cog * nr, Cog * nr)
                     dbases[i] = ((n * H + iy) * W + ix0) * Cin + g * Cg
                 ng = _group_rows(offs, boffs, nts, nrow, ntap, nq, 2 * tall + mr, members, gstart)
                 for j0 in range(0, Cg, nr):
                     _block_tiles(yf, offs, boffs, nts, dbases, ng, ntap, whole, Cog, kc, nq, Cout,
-                                 wf, Cgp, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, cursor, mr, nv, tall)
+                                 wf, nr, j0 * KW * Cog, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, cursor,
+                                 mr, nv, tall)
 
 
 @njit(**PARALLEL_JIT)
@@ -758,7 +763,7 @@ def _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups
                     continue
                 nq = (W - ix0 + sw - 1) // sw
                 nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw,
-                                 pt, pl, Cgq * Cog)
+                                 pt, pl, KW * Cgq * Cog, Cgq * Cog)
                 _dot_row(yf, offs, boffs, nt, Cog, nq, Cout, wf, Cog, df, ((n * H + iy) * W + ix0) * Cin + g * Cg,
                          sw * Cin, Cg, mr, tc)
 
