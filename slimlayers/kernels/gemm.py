@@ -26,9 +26,10 @@ finished. Rows that read the same taps share tiles (two 8-pixel rows make
 6 + 6 + 4 pixel tiles). A filter too large for L2 is applied in passes of
 one L1-sized chunk over a block of rows; the filter gradient walks dy in
 L1-sized chunks shared by every kernel column and channel block. Taps that
-read outside the input are avoided by skipping rows (uniform over a row) and
-by copying the input into a zero-padded-in-width buffer (columns vary inside
-a tile). Tail pixels re-read the last valid pixel (results discarded); tail
+read outside the input are avoided by skipping rows (uniform over a row) and,
+for columns (which vary inside a tile), by copying the input into a
+zero-padded-in-width buffer (forward) or, in the input gradient of a large
+dy, by summing the few pixels at a row's ends apart with their valid taps. Tail pixels re-read the last valid pixel (results discarded); tail
 channels are zero-padded in the packed filter and masked on store.
 
 Determinism: every output element is produced by tiles that sum taps, then
@@ -180,7 +181,7 @@ def _blocking(ntap, kn, filter_row_bytes, panel_row_bytes):
     return False, max(_PANEL_BYTES // panel_row_bytes, 1)
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def _same_taps(offs, boffs, nts, ntap, i, j):
     """Whether rows i and j read the same filter blocks from inputs one constant offset apart
     (then their pixels can share tiles)."""
@@ -417,29 +418,32 @@ def _forward_rows_wide(nchunks, ntasks, xp, wp, out, H, sh, sw, dh, dw, pt, KW, 
 # ----------------------------------------------------------------------------
 # gradient w.r.t. the input (= transposed convolution forward)
 # ----------------------------------------------------------------------------
-def backprop_input(dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
-    """dx = conv2d_backprop_input(dy, w) from dy column-padded by ql on the left (dyp
-    [N, OH, OWp, Cout], zeros outside dy) and the transposed packed filter wt.
+def backprop_input(dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups):
+    """dx = conv2d_backprop_input(dy, w) from the transposed packed filter wt and dy, or dy
+    column-padded by ql on the left (dyp [N, OH, OWp, Cout], zeros outside dy; ql = 0: dy).
 
     Parallel over input rows (n, iy). Columns ix of one phase f = (ix + pl) % sw
     receive tap b only if (f - b*dw) % sw == 0, from output column
     ox = (ix + pl - b*dw) / sw, which advances by one per pixel of the phase.
+    The few pixels at either end of a phase for which some tap's ox lies outside dyp are
+    summed separately, each with its valid taps only (``_phase_interior``), so dy need not be
+    copied into a zero-padded buffer (the copy cost 8 % of bench shape g's forward).
     """
     if wide(dx.shape[3] // groups, dx.dtype):
-        launch_chunks(_input_rows_wide, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh,
-               sw, dh, dw, pt, pl, groups)
+        launch_chunks(_input_rows_wide, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups)
     else:
-        launch_chunks(_input_rows, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, OW, sh, sw, dh,
-               dw, pt, pl, groups)
+        launch_chunks(_input_rows, dx.shape[0] * dx.shape[1], dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups)
 
 
 @njit(**JIT)
-def _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw, pt, pl, a_stride,
-                b_stride):
-    """The taps (a, b) that land on input row iy, columns ix0 + k*sw (one stride phase), of group g.
+def _phase_taps(offs, boffs, cols, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw, pt, pl,
+                a_stride, b_stride):
+    """The taps (a, b) that land on input row iy, columns ix0 + q*sw (one stride phase), of group g.
 
-    Writes, for each such tap, the flat offset of its first dy pixel (``offs``) and of its
-    packed filter block (``boffs``: (g*KH + a)*a_stride + b*b_stride); returns how many.
+    Writes, for each such tap, the flat offset of its dy pixel for q = 0 (``offs``; dy padded by
+    ql columns on the left to OWp columns), that pixel's column in dy (``cols``, without the
+    padding; q adds q) and the offset of its packed filter block (``boffs``:
+    (g*KH + a)*a_stride + b*b_stride); returns how many.
     """
     nt = 0
     for a in range(KH):
@@ -450,14 +454,56 @@ def _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, 
             u = ix0 + pl - b * dw
             if u % sw != 0:
                 continue
+            cols[nt] = u // sw
             offs[nt] = ((n * OH + t // sh) * OWp + u // sw + ql) * Cout + g * Cog
             boffs[nt] = (g * KH + a) * a_stride + b * b_stride
             nt += 1
     return nt
 
 
+@njit(**JIT)
+def _phase_interior(ix0, nq, lo, hi, KW, sw, dw, pl):
+    """[qlo, qhi): the pixels q < nq of the stride phase starting at column ix0 for which every
+    tap of the phase reads a column lo <= ox < hi; qlo == qhi when there are none."""
+    qlo = 0
+    qhi = nq
+    for b in range(KW):
+        u = ix0 + pl - b * dw
+        if u % sw == 0:
+            qlo = max(qlo, lo - u // sw)
+            qhi = min(qhi, hi - u // sw)
+    qlo = min(qlo, nq)
+    return qlo, max(qhi, qlo)
+
+
 @njit(inline="always", **JIT)
-def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr, nv, tall):
+def _segment(seg, qlo, qhi):
+    """Pixels [qa, qb) of segment seg of a phase: [0, qlo) one by one, [qlo, qhi) together (if
+    not empty), then the rest one by one."""
+    inner = 1 if qhi > qlo else 0
+    if seg < qlo:
+        return seg, seg + 1
+    if inner and seg == qlo:
+        return qlo, qhi
+    qa = qhi + seg - qlo - inner
+    return qa, qa + 1
+
+
+@njit(inline="always", **JIT)
+def _segment_taps(offs, boffs, t0, all_offs, all_boffs, cols, nt, qa, qb, lo, hi, Cout):
+    """The taps (of ``_phase_taps``' nt) whose dy columns stay in [lo, hi) for pixels qa <= q < qb,
+    written from t0 on with offsets for q = qa; returns how many."""
+    k = 0
+    for t in range(nt):
+        if cols[t] + qa >= lo and cols[t] + qb <= hi:
+            offs[t0 + k] = all_offs[t] + qa * Cout
+            boffs[t0 + k] = all_boffs[t]
+            k += 1
+    return k
+
+
+@njit(inline="always", **JIT)
+def _input_body(r0, r1, dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups, mr, nv, tall):
     """Input rows r0 <= n*H + iy < r1 of ``backprop_input`` with mr x nv-vector tiles."""
     N, OH, OWp, Cout = dyp.shape
     _, H, W, Cin = dx.shape
@@ -471,6 +517,9 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
     whole, kc = _blocking(ntap, Cog, npanel * nr * df.itemsize, nr * df.itemsize)
     rows = _ROW_BLOCK
     offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
+    # each row's taps for the whole phase (a segment's are picked from them) and their dy columns
+    all_offs, all_boffs, all_nts = np.empty(rows * ntap, np.intp), np.empty(rows * ntap, np.intp), nts.copy()
+    cols = np.empty(rows * ntap, np.intp)
     for rb in range(r0, r1, rows):
         nrow = min(rows, r1 - rb)
         for g in range(groups):
@@ -482,28 +531,37 @@ def _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, mr,
                 for i in range(nrow):
                     n = (rb + i) // H
                     iy = rb + i - n * H
-                    nts[i] = _phase_taps(offs[i * ntap:], boffs[i * ntap:], n, iy, ix0, g, OH, OWp, Cout, Cog,
-                                         ql, KH, KW, sh, sw, dh, dw, pt, pl, npanel * KW * Cog * nr, Cog * nr)
-                    dbases[i] = ((n * H + iy) * W + ix0) * Cin + g * Cg
-                ng = _group_rows(offs, boffs, nts, nrow, ntap, nq, 2 * tall + mr, members, gstart)
-                for j0 in range(0, Cg, nr):
-                    _block_tiles(yf, offs, boffs, nts, dbases, ng, ntap, whole, Cog, kc, nq, Cout,
-                                 wf, nr, j0 * KW * Cog, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart, cursor,
-                                 mr, nv, tall)
+                    all_nts[i] = _phase_taps(all_offs[i * ntap:], all_boffs[i * ntap:], cols[i * ntap:], n, iy, ix0,
+                                             g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw, pt, pl,
+                                             npanel * KW * Cog * nr, Cog * nr)
+                qlo, qhi = _phase_interior(ix0, nq, -ql, OWp - ql, KW, sw, dw, pl)
+                for seg in range(qlo + (1 if qhi > qlo else 0) + nq - qhi):
+                    qa, qb = _segment(seg, qlo, qhi)
+                    for i in range(nrow):
+                        n = (rb + i) // H
+                        iy = rb + i - n * H
+                        nts[i] = _segment_taps(offs, boffs, i * ntap, all_offs[i * ntap:], all_boffs[i * ntap:],
+                                               cols[i * ntap:], all_nts[i], qa, qb, -ql, OWp - ql, Cout)
+                        dbases[i] = ((n * H + iy) * W + ix0 + qa * sw) * Cin + g * Cg
+                    ng = _group_rows(offs, boffs, nts, nrow, ntap, qb - qa, 2 * tall + mr, members, gstart)
+                    for j0 in range(0, Cg, nr):
+                        _block_tiles(yf, offs, boffs, nts, dbases, ng, ntap, whole, Cog, kc, qb - qa, Cout,
+                                     wf, nr, j0 * KW * Cog, j0, df, sw * Cin, min(nr, Cg - j0), members, gstart,
+                                     cursor, mr, nv, tall)
 
 
 @njit(**PARALLEL_JIT)
-def _input_rows(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+def _input_rows(nchunks, ntasks, dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups):
     for c in prange(nchunks):
         r0, r1 = chunk_bounds(ntasks, nchunks, c)
-        _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, MR, NV, TALL)
+        _input_body(r0, r1, dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups, MR, NV, TALL)
 
 
 @njit(**PARALLEL_JIT)
-def _input_rows_wide(nchunks, ntasks, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups):
+def _input_rows_wide(nchunks, ntasks, dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups):
     for c in prange(nchunks):
         r0, r1 = chunk_bounds(ntasks, nchunks, c)
-        _input_body(r0, r1, dyp, ql, wt, dx, OW, sh, sw, dh, dw, pt, pl, groups, WIDE_MR, WIDE_NV, TALL_MR)
+        _input_body(r0, r1, dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups, WIDE_MR, WIDE_NV, TALL_MR)
 
 
 # ----------------------------------------------------------------------------
@@ -753,6 +811,7 @@ def _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups
     df = dx.reshape(-1)
     offs = np.empty(KH * KW, np.intp)
     boffs = np.empty(KH * KW, np.intp)
+    cols = np.empty(KH * KW, np.intp)
     for r in range(r0, r1):
         n = r // H
         iy = r - n * H
@@ -762,8 +821,8 @@ def _input_thin_body(r0, r1, dyp, ql, wq, dx, OW, sh, sw, dh, dw, pt, pl, groups
                 if ix0 >= W:
                     continue
                 nq = (W - ix0 + sw - 1) // sw
-                nt = _phase_taps(offs, boffs, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh, dw,
-                                 pt, pl, KW * Cgq * Cog, Cgq * Cog)
+                nt = _phase_taps(offs, boffs, cols, n, iy, ix0, g, OH, OWp, Cout, Cog, ql, KH, KW, sh, sw, dh,
+                                 dw, pt, pl, KW * Cgq * Cog, Cgq * Cog)
                 _dot_row(yf, offs, boffs, nt, Cog, nq, Cout, wf, Cog, df, ((n * H + iy) * W + ix0) * Cin + g * Cg,
                          sw * Cin, Cg, mr, tc)
 
