@@ -112,6 +112,32 @@ def test_every_strategy_matches_naive(how, c, seed):
         K._strategy = original
 
 
+@settings(max_examples=60, deadline=None)
+@given(c=conv_cases(), seed=st.integers(0, 2**31))
+def test_input_gradient_unpadded_dy_matches_padded(c, seed):
+    """The gemm input gradient reads dy unpadded (pixels at a row's ends summed apart) when dy
+    is large: right for every geometry, and bitwise the sum of the column-padded path."""
+    c = dict(c, n=max(c["n"], 1))
+    x, wt = _arrays(c, seed)
+    dy = np.random.default_rng(seed + 1).standard_normal(
+        naive.naive_conv2d(x, wt, c["strides"], c["pads"], c["dilations"], c["groups"]).shape).astype(c["dtype"])
+    original = K._strategy, K._PAD_DY_BYTES
+    K._strategy = lambda written, reduced, dtype: "gemm"
+    results = []
+    try:
+        for threshold in (0, 1 << 62):
+            K._PAD_DY_BYTES = threshold
+            dx = np.full(x.shape, np.nan, c["dtype"])
+            K.conv2d_backprop_input(dy, wt, dx, *_args(c))
+            results.append(dx)
+    finally:
+        K._strategy, K._PAD_DY_BYTES = original
+    rdx = naive.naive_conv2d_backprop_input(dy, wt, (c["h"], c["w"]), c["strides"], c["pads"],
+                                            c["dilations"], c["groups"])
+    np.testing.assert_allclose(results[0], rdx, **_tol(c["dtype"], c["kh"] * c["kw"] * c["cout"] // c["groups"]))
+    np.testing.assert_array_equal(results[0], results[1])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_wide_tiles_every_row_width(dtype):
     """Rows of 1..20 pixels through the wide tiles (64 float32 / 32 float64 channels): on
