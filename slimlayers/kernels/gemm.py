@@ -29,8 +29,9 @@ L1-sized chunks shared by every kernel column and channel block. Taps that
 read outside the input are avoided by skipping rows (uniform over a row) and,
 for columns (which vary inside a tile), by copying the input into a
 zero-padded-in-width buffer (forward) or, in the input gradient of a large
-dy, by summing the few pixels at a row's ends apart with their valid taps. Tail pixels re-read the last valid pixel (results discarded); tail
-channels are zero-padded in the packed filter and masked on store.
+dy, by summing the few pixels at a row's ends apart with their valid taps.
+Tail pixels re-read the last valid pixel (results discarded); tail channels
+are zero-padded in the packed filter and masked on store.
 
 Determinism: every output element is produced by tiles that sum taps, then
 k, in an order fixed by the shapes (passes continue the sum where the last
@@ -38,6 +39,8 @@ one stopped); the filter gradient sums images n = 0, 1, ..., then rows, then
 columns. No result depends on the thread count, the tile shape or the CPU
 (see _simd.py for the dot tiles' fixed-width sums).
 """
+import functools
+
 import numba
 import numpy as np
 from numba import literally, njit, prange
@@ -94,8 +97,14 @@ _TASKS_PER_THREAD = 4  # filter gradient: split channels until each thread has t
 
 def block_width(dtype):
     """NR, the channels of one MR x NV tile (8 x 2 or 4 x 2 vectors), for a numpy dtype."""
+    return _block_width(np.dtype(dtype))
+
+
+@functools.cache
+def _block_width(dtype):
+    # cached: asked three times per conv call, and numba's type lookup costs microseconds
     from numba.np.numpy_support import from_dtype
-    return NV * lanes_of(from_dtype(np.dtype(dtype)))
+    return NV * lanes_of(from_dtype(dtype))
 
 
 def wide(written, dtype):

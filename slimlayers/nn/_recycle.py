@@ -16,6 +16,7 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections import OrderedDict
@@ -34,7 +35,7 @@ def empty(shape, dtype):
     """``np.empty(shape, dtype)``, reusing a pooled array of that shape and dtype nobody else holds."""
     global _held
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow, and no numpy call
     if nbytes < MIN_BYTES or nbytes > MAX_BYTES // 4:
         return np.empty(shape, dtype)
     shape = tuple(shape)
