@@ -338,10 +338,10 @@ def conv2d_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups):
         return direct_backprop_input(dy, w, dx, sh, sw, dh, dw, pt, pl, groups)
     # every tap of a column-padded dy reads inside it; the gemm kernel can instead sum the
     # pixels at the ends of a row apart, which beats copying all but a small dy
-    ql = max(0, -((pl - (KW - 1) * dw) // sw))
     if how == "gemm" and dy.nbytes >= _PAD_DY_BYTES:
         dyp, ql = dy, 0
     else:
+        ql = max(0, -((pl - (KW - 1) * dw) // sw))
         dyp = packing.padded_columns(dy, ql, ql + max(OW, (W - 1 + pl) // sw + 1))
     if how == "thin":
         gemm.backprop_input_thin(dyp, ql, packing.pack_thin(w, groups, True), dx, OW, sh, sw, dh, dw, pt, pl, groups)

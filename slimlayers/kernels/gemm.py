@@ -190,6 +190,8 @@ def _blocking(ntap, kn, filter_row_bytes, panel_row_bytes):
     return False, max(_PANEL_BYTES // panel_row_bytes, 1)
 
 
+# inlined into _group_rows (compiled once, so no cost per kernel): the input gradient groups
+# rows once per segment of a phase; measured 2-7 % of g's and j's transposed-conv forward
 @njit(inline="always", **JIT)
 def _same_taps(offs, boffs, nts, ntap, i, j):
     """Whether rows i and j read the same filter blocks from inputs one constant offset apart
@@ -527,7 +529,7 @@ def _input_body(r0, r1, dyp, ql, wt, dx, sh, sw, dh, dw, pt, pl, groups, mr, nv,
     rows = _ROW_BLOCK
     offs, boffs, nts, dbases, members, gstart, cursor = _row_block_workspace(rows, ntap)
     # each row's taps for the whole phase (a segment's are picked from them) and their dy columns
-    all_offs, all_boffs, all_nts = np.empty(rows * ntap, np.intp), np.empty(rows * ntap, np.intp), nts.copy()
+    all_offs, all_boffs, all_nts = np.empty(rows * ntap, np.intp), np.empty(rows * ntap, np.intp), np.empty_like(nts)
     cols = np.empty(rows * ntap, np.intp)
     for rb in range(r0, r1, rows):
         nrow = min(rows, r1 - rb)
