@@ -73,6 +73,72 @@ def check_allocation(what, shape, dtype):
         raise ValueError(f"{what} of shape {tuple(shape)} would need {nbytes / 2**30:.1f} GiB, more than the "
                          f"{MAX_ARRAY_BYTES / 2**30:.0f} GiB limit (slimlayers.validation.MAX_ARRAY_BYTES).")
 
+_NO_KEY = object()
+_BOOLS = {True: object(), False: object()}  # a bool must never share a key with the int it equals
+
+
+def _key(value):
+    t = type(value)
+    if t is int or t is str or value is None or isinstance(value, np.dtype):
+        return value
+    if t is bool:
+        return _BOOLS[value]
+    if t is tuple or t is list:
+        parts = tuple(_key(v) for v in value)
+        return _NO_KEY if _NO_KEY in parts else parts
+    return _NO_KEY
+
+
+def cache_key(*values):
+    """``values`` as a hashable key, or None unless each is built only of exact ints, strs, bools, None,
+    numpy dtypes and lists/tuples of these (a list and a tuple share a key: every check takes both).
+
+    Exact types keep ``True`` and ``1.0``, which the checks refuse, apart from the ``1`` they equal.
+
+    Example:
+        >>> cache_key((2, 2), "SAME") == cache_key([2, 2], "SAME"), cache_key(np.int64(2))
+        (True, None)
+    """
+    for v in values:
+        t = type(v)
+        if not (t is int or t is str or v is None):
+            break
+    else:
+        return values  # the common case, on every layer call: no new tuple
+    key = tuple(_key(v) for v in values)
+    return None if _NO_KEY in key else key
+
+
+class CheckedArguments:
+    """Results of a pure argument check, memoised by ``cache_key`` of everything it depends on.
+
+    A layer calls its op with the same shapes and arguments every step; the checks and the shape
+    arithmetic then cost a dictionary lookup instead of tens of microseconds of Python. Errors
+    are never stored (the next call checks again), nor is anything without a key.
+
+    Example:
+        >>> memo = CheckedArguments()
+        >>> memo.get(cache_key(3), lambda v: v * 2, 3), memo.get(None, lambda v: v * 2, 4)
+        (6, 8)
+    """
+
+    def __init__(self, size=512):
+        self._results = {}
+        self._size = size
+
+    def get(self, key, check, *args):
+        """``check(*args)``, from the memo when ``key`` (not None) was seen before."""
+        if key is None:
+            return check(*args)
+        result = self._results.get(key)
+        if result is None:
+            result = check(*args)
+            if len(self._results) >= self._size:
+                self._results.clear()  # simple and thread-safe; a model has far fewer distinct calls
+            self._results[key] = result
+        return result
+
+
 TF_FORMATS = ("NHWC", "NCHW")
 KERAS_FORMATS = ("channels_last", "channels_first")
 

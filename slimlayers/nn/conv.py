@@ -25,10 +25,13 @@ from ..autodiff import ops
 from ..autodiff.tape import needs_gradient, record, unbroadcast
 from ..autodiff.tensor import Tensor
 from ..kernels import epilogue
-from ..validation import arg_error, check_int, float_dtype, int_tuple, spatial_pair, tf_data_format, tf_padding
+from ..validation import (
+    CheckedArguments, arg_error, cache_key, check_allocation, check_int, float_dtype, int_tuple, spatial_pair,
+    tf_data_format, tf_padding,
+)
 from ._recycle import empty as recycled
-from .layout import from_nhwc, to_nhwc
-from .operands import new_result, rank4, tensor
+from .layout import from_nhwc, split_shape, to_nhwc
+from .operands import rank4, tensor
 from .shapes import forward_geometry, transpose_geometry, transpose_output_check
 
 __all__ = ["fused_conv2d", "fused_conv2d_transpose", "conv2d", "conv2d_transpose", "bias_add"]
@@ -38,7 +41,8 @@ __all__ = ["fused_conv2d", "fused_conv2d_transpose", "conv2d", "conv2d_transpose
 def _adjoint_pair(x, f, out_hwc, geometry, transposed, bias=None, relu=False):
     """One primitive for both directions: the forward of each is the input gradient of the other.
 
-    ``geometry`` is ``(sh, sw, dh, dw, pt, pl, groups)`` of the *forward* conv. With ``bias``
+    ``geometry`` is ``(sh, sw, dh, dw, pt, pl, groups)`` of the *forward* conv; the result's size
+    has passed ``check_allocation`` (in the caller's plan). With ``bias``
     and/or ``relu`` the result is ``relu(conv + bias)``, computed in place; the gradients are
     those of the three ops in a row (bias: ``unbroadcast`` of the masked gradient, as ``add``).
     """
@@ -47,7 +51,7 @@ def _adjoint_pair(x, f, out_hwc, geometry, transposed, bias=None, relu=False):
     if transposed:
         apply, adjoint = adjoint, apply
     shape = (xv.shape[0], *out_hwc)
-    out = new_result(shape, xv.dtype) if xv.size else np.zeros(shape, xv.dtype)
+    out = recycled(shape, xv.dtype) if xv.size else np.zeros(shape, xv.dtype)
     if out.size and xv.size:
         apply(xv, fv, out, *geometry)
     channels = out.reshape(-1, shape[3]) if out.size else None
@@ -86,18 +90,70 @@ def _relu_grad(g, y_channels):
 
 
 # -- the fused ops every conv layer calls ----------------------------------------------
-def _conv_operands(input, filters, strides, padding, data_format, dilations):
-    """Every argument in canonical form, the operands as Tensors, and the input viewed as NHWC."""
-    df = tf_data_format(data_format)
-    x, f = rank4("input", input), rank4("filters", filters)
-    float_dtype("input/filters", x._value, f._value)
+# A plan is everything an op call derives from the operands' shapes and dtypes and its other
+# arguments, all checked: ``(NHWC output (H, W, C), kernel geometry)``. A layer makes
+# the same call every step, so plans are memoised (see ``CheckedArguments``).
+_PLANS = CheckedArguments()
+
+
+def _planned(plan, x, f, *args):
+    key = cache_key(*args)
+    return _PLANS.get(key and (plan, x.shape, f.shape, x.dtype, f.dtype, key), plan, x, f, *args)
+
+
+def _check_operands(x, f, df, strides, padding, dilations):
+    """The checks every conv op makes; returns strides, padding and dilations in canonical form."""
+    float_dtype("input/filters", x, f)
     if 0 in f.shape[:2]:
         raise ValueError(f"Invalid argument `filters`: kernel height and width must be positive. "
                          f"Received: filters with shape {f.shape}")
-    strides = spatial_pair("strides", strides, df)
-    dilations = spatial_pair("dilations", dilations, df)
-    padding = tf_padding(padding, df)
-    return df, x, f, to_nhwc(x, df), strides, padding, dilations
+    strides, dilations = spatial_pair("strides", strides, df), spatial_pair("dilations", dilations, df)
+    return strides, tf_padding(padding, df), dilations
+
+
+def _checked_result(n, out_hwc, dtype):
+    check_allocation("The result", (n, *out_hwc), dtype)
+    return out_hwc
+
+
+def _conv_plan(x, f, df, strides, padding, dilations, groups):
+    strides, padding, dilations = _check_operands(x, f, df, strides, padding, dilations)
+    groups = check_int("groups", groups, minimum=1)
+    n, h, w, cin = split_shape(x.shape, df)
+    cout = f.shape[3]
+    if f.shape[2] * groups != cin or cout % groups:
+        raise ValueError(f"Invalid convolution: with groups={groups}, filters.shape[2] ({f.shape[2]}) times the "
+                         f"groups must equal the input channels ({cin}) and filters.shape[3] ({cout}) must be "
+                         f"divisible by the groups. Received: input shape {x.shape}, filters shape {f.shape}")
+    pads, out_hw = forward_geometry((h, w), f.shape[:2], strides, dilations, padding, context="conv2d")
+    return _checked_result(n, (*out_hw, cout), x.dtype), (*strides, *dilations, pads[0][0], pads[1][0], groups)
+
+
+def _transpose_plan(x, f, df, strides, padding, dilations, groups, output_padding, allow_empty):
+    strides, padding, dilations = _check_operands(x, f, df, strides, padding, dilations)
+    groups = check_int("groups", groups, minimum=1)
+    n, h, w, cin = split_shape(x.shape, df)
+    if f.shape[3] != cin or cin % groups:
+        raise ValueError(f"Invalid transposed convolution: filters.shape[3] ({f.shape[3]}) must equal the input "
+                         f"channels ({cin}), which must be divisible by groups={groups}. Received: input shape "
+                         f"{x.shape}, filters shape {f.shape}")
+    if output_padding is not None:
+        output_padding = int_tuple("output_padding", output_padding, minimum=0)
+    crop, out_hw = transpose_geometry((h, w), f.shape[:2], strides, dilations, padding, output_padding,
+                                      context="conv2d_transpose", allow_empty=allow_empty)
+    return _checked_result(n, (*out_hw, f.shape[2] * groups), x.dtype), (*strides, *dilations, *crop, groups)
+
+
+def _transpose_output_plan(x, f, df, output_shape, strides, padding, dilations):
+    strides, padding, dilations = _check_operands(x, f, df, strides, padding, dilations)
+    n, h, w, cin = split_shape(x.shape, df)
+    if f.shape[3] != cin:
+        raise ValueError(f"Invalid transposed convolution: filters.shape[3] ({f.shape[3]}) must equal the input "
+                         f"channels ({cin}). Received: input shape {x.shape}, filters shape {f.shape}")
+    out_hw = _output_shape(output_shape, n, f.shape[2], df)
+    received = output_shape.tolist() if isinstance(output_shape, np.ndarray) else list(output_shape)
+    crop = transpose_output_check((h, w), out_hw, f.shape[:2], strides, dilations, padding, received)
+    return _checked_result(n, (*out_hw, f.shape[2]), x.dtype), (*strides, *dilations, *crop, 1)
 
 
 def _epilogue(bias, activation, channels, dtype):
@@ -136,19 +192,11 @@ def fused_conv2d(input, filters, bias=None, activation=None, strides=1, padding=
         ...              bias=np.zeros(5, "float32"), activation=sl.nn.relu, padding="SAME").shape
         (1, 4, 4, 5)
     """
-    df, x, f, xh, strides, padding, dilations = _conv_operands(input, filters, strides, padding, data_format,
-                                                               dilations)
-    groups = check_int("groups", groups, minimum=1)
-    cin, cout = xh.shape[3], f.shape[3]
-    if f.shape[2] * groups != cin or cout % groups:
-        raise ValueError(f"Invalid convolution: with groups={groups}, filters.shape[2] ({f.shape[2]}) times the "
-                         f"groups must equal the input channels ({cin}) and filters.shape[3] ({cout}) must be "
-                         f"divisible by the groups. Received: input shape {x.shape}, filters shape {f.shape}")
-    pads, out_hw = forward_geometry(xh.shape[1:3], f.shape[:2], strides, dilations, padding, context="conv2d")
-    bias, fuse_relu, after = _epilogue(bias, activation, cout, xh.dtype)
-    y = _adjoint_pair(xh, f, (*out_hw, cout), (*strides, *dilations, pads[0][0], pads[1][0], groups), False,
-                      bias, fuse_relu)
-    return _finish(y, after, df)
+    df = tf_data_format(data_format)
+    x, f = rank4("input", input), rank4("filters", filters)
+    out_hwc, geometry = _planned(_conv_plan, x, f, df, strides, padding, dilations, groups)
+    bias, fuse_relu, after = _epilogue(bias, activation, out_hwc[2], x.dtype)
+    return _finish(_adjoint_pair(to_nhwc(x, df), f, out_hwc, geometry, False, bias, fuse_relu), after, df)
 
 
 def fused_conv2d_transpose(input, filters, bias=None, activation=None, strides=1, padding="VALID",
@@ -166,22 +214,12 @@ def fused_conv2d_transpose(input, filters, bias=None, activation=None, strides=1
         ...                        strides=2).shape
         (1, 9, 9, 1)
     """
-    df, x, f, xh, strides, padding, dilations = _conv_operands(input, filters, strides, padding, data_format,
-                                                               dilations)
-    groups = check_int("groups", groups, minimum=1)
-    cin = xh.shape[3]
-    if f.shape[3] != cin or cin % groups:
-        raise ValueError(f"Invalid transposed convolution: filters.shape[3] ({f.shape[3]}) must equal the input "
-                         f"channels ({cin}), which must be divisible by groups={groups}. Received: input shape "
-                         f"{x.shape}, filters shape {f.shape}")
-    if output_padding is not None:
-        output_padding = int_tuple("output_padding", output_padding, minimum=0)
-    crop, out_hw = transpose_geometry(xh.shape[1:3], f.shape[:2], strides, dilations, padding, output_padding,
-                                      context="conv2d_transpose", allow_empty=allow_empty)
-    cout = f.shape[2] * groups
-    bias, fuse_relu, after = _epilogue(bias, activation, cout, xh.dtype)
-    y = _adjoint_pair(xh, f, (*out_hw, cout), (*strides, *dilations, *crop, groups), True, bias, fuse_relu)
-    return _finish(y, after, df)
+    df = tf_data_format(data_format)
+    x, f = rank4("input", input), rank4("filters", filters)
+    out_hwc, geometry = _planned(_transpose_plan, x, f, df, strides, padding, dilations, groups, output_padding,
+                                     allow_empty)
+    bias, fuse_relu, after = _epilogue(bias, activation, out_hwc[2], x.dtype)
+    return _finish(_adjoint_pair(to_nhwc(x, df), f, out_hwc, geometry, True, bias, fuse_relu), after, df)
 
 
 # -- tf.nn ----------------------------------------------------------------------------
@@ -248,16 +286,10 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     SAME ``[(i-1)s+1, i*s]``, VALID ``[(i-1)s+dk, (i-1)s+dk+s-1]``,
     explicit ``(pb, pa)``: ``[(i-1)s+dk-pb-pa, … + s-1]``.
     """
-    df, x, f, xh, strides, padding, dilations = _conv_operands(input, filters, strides, padding, data_format,
-                                                               dilations)
-    if f.shape[3] != xh.shape[3]:
-        raise ValueError(f"Invalid transposed convolution: filters.shape[3] ({f.shape[3]}) must equal the input "
-                         f"channels ({xh.shape[3]}). Received: input shape {x.shape}, filters shape {f.shape}")
-    out_hw = _output_shape(output_shape, xh.shape[0], f.shape[2], df)
-    received = output_shape.tolist() if isinstance(output_shape, np.ndarray) else list(output_shape)
-    crop = transpose_output_check(xh.shape[1:3], out_hw, f.shape[:2], strides, dilations, padding, received)
-    y = _adjoint_pair(xh, f, (*out_hw, f.shape[2]), (*strides, *dilations, *crop, 1), True)
-    return from_nhwc(y, df)
+    df = tf_data_format(data_format)
+    x, f = rank4("input", input), rank4("filters", filters)
+    out_hwc, geometry = _planned(_transpose_output_plan, x, f, df, output_shape, strides, padding, dilations)
+    return from_nhwc(_adjoint_pair(to_nhwc(x, df), f, out_hwc, geometry, True), df)
 
 
 def bias_add(value, bias, data_format=None, name=None):
