@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 sys.path.insert(0, os.path.dirname(__file__))
 import naive  # noqa: E402
 
-from slimlayers.kernels import conv as K  # noqa: E402
+from slimlayers.kernels import conv as K, gemm  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -135,6 +135,34 @@ def test_input_gradient_unpadded_dy_matches_padded(c, seed):
     rdx = naive.naive_conv2d_backprop_input(dy, wt, (c["h"], c["w"]), c["strides"], c["pads"],
                                             c["dilations"], c["groups"])
     np.testing.assert_allclose(results[0], rdx, **_tol(c["dtype"], c["kh"] * c["kw"] * c["cout"] // c["groups"]))
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(c=conv_cases(), cg=st.sampled_from([1, 2]), kw=st.integers(2, 4), seed=st.integers(0, 2**31))
+def test_filter_gradient_taps_as_rows_matches_channel_rows(c, cg, kw, seed):
+    """A few input channels (a grey-scale image): the filter gradient's tile rows are a kernel row's
+    taps, reading a column-padded x. Right for every geometry, and bitwise the channel-row sums."""
+    c = dict(c, n=max(c["n"], 1), cin=cg * c["groups"], kw=kw, w=c["w"] + c["dilations"][1] * (kw - c["kw"]))
+    c["w"] = max(c["w"], c["dilations"][1] * (kw - 1) + 1 - sum(c["pads"][1]), 1)
+    x, wt = _arrays(c, seed)
+    dy = np.random.default_rng(seed + 1).standard_normal(
+        naive.naive_conv2d(x, wt, c["strides"], c["pads"], c["dilations"], c["groups"]).shape).astype(c["dtype"])
+    original = K._strategy, gemm.taps_as_rows
+    K._strategy = lambda written, reduced, dtype: "gemm"
+    results = []
+    try:
+        for rule in (original[1], lambda KW, Cg: False):
+            gemm.taps_as_rows = rule
+            dwt = np.full(wt.shape, np.nan, c["dtype"])
+            K.conv2d_backprop_filter(x, dy, dwt, *_args(c))
+            results.append(dwt)
+    finally:
+        K._strategy, gemm.taps_as_rows = original
+    assert original[1](kw, cg) == (kw * cg <= 4)
+    rdw = naive.naive_conv2d_backprop_filter(x, dy, (c["kh"], kw), c["strides"], c["pads"], c["dilations"],
+                                             c["groups"])
+    np.testing.assert_allclose(results[0], rdw, **_tol(c["dtype"], dy.shape[0] * dy.shape[1] * dy.shape[2]))
     np.testing.assert_array_equal(results[0], results[1])
 
 

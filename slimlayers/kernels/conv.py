@@ -359,4 +359,7 @@ def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
         return direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups)
     nr = gemm.filter_tile_width(Cg, Cog, x.dtype)
     dyp = dy if Cog % nr == 0 else packing.pad_groups(dy, groups, (Cog + nr - 1) // nr * nr)
+    if gemm.taps_as_rows(KW, Cg):
+        OW = dy.shape[2]
+        x = packing.padded_columns(x, pl, max(pl + W, (OW - 1) * sw + (KW - 1) * dw + 1))
     gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups)

@@ -593,12 +593,23 @@ def filter_tile_width(Cg, Cog, dtype):
     return block_width(dtype) * filter_tile(Cg, Cog, dtype)[1] // NV
 
 
+def taps_as_rows(KW, Cg):
+    """Whether the filter gradient's tile rows are the (kernel column, input channel) pairs of a
+    kernel row, not input channels: when a row's KW * Cg pairs fit the smallest tile (4 rows on
+    every CPU, so every CPU takes the same path). A grey-scale input's 3 x 3 kernel then fills 3
+    rows of a tile instead of 1 of 8 (bench shape h's and the autoencoder's first layer)."""
+    return 1 < KW and KW * Cg <= WIDE_MR
+
+
 def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
     """dwt = conv2d_backprop_filter(x, dy) with dyp: dy whose groups are each zero-padded to a
     multiple of ``filter_tile_width`` ([N, OH, OW, groups*Cogp]; dy itself when Cog is a multiple).
+    With ``taps_as_rows``, x must be column-padded (``pl`` zero columns on the left, so that every
+    tap of every output column reads inside it) and ``pl`` is not used.
 
     Here the k axis of a tile runs over the output columns ox of one row, so a
-    tap b simply sums its valid columns (no padded copy of x is needed).
+    tap b simply sums its valid columns (no padded copy of x is needed, except when the tile rows
+    are taps: they share one k range, the padded columns adding exact zeros).
     Parallel over tasks (group, kernel row a, block of input channels). A task runs over
     images n = 0, 1, ... and within an image over chunks of output rows, adding to the
     sums so far; a chunk of dy (<= _PANEL_BYTES per channel block) stays in L1 while every
@@ -620,12 +631,13 @@ def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
     nchunk = (ncb + per - 1) // per
     kernel, parallel = _FILTER_KERNELS[mr, nv]
     launch(kernel, parallel, groups * KH * nchunk, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
-           nchunk)
+           nchunk, taps_as_rows(KW, Cg))
 
 
 @njit(inline="always", **JIT)
-def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, mr, nv):
-    """Tasks t0 <= t < t1 (group, kernel row a, chunk of mr-channel blocks) of ``backprop_filter``."""
+def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, tap_rows, mr, nv):
+    """Tasks t0 <= t < t1 (group, kernel row a, chunk of mr-channel blocks) of ``backprop_filter``
+    (tap_rows: ``taps_as_rows``, one task per group and kernel row)."""
     N, H, W, Cin = x.shape
     _, OH, OW, ldd = dyp.shape
     KH, KW, Cg, Cout = dwt.shape
@@ -658,6 +670,11 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
                 # images, then rows, then columns: each element sums in the order of one pass
                 for r0 in range(0, max(nrow, 1), chunk):
                     r1 = min(r0 + chunk, nrow)
+                    if tap_rows:
+                        _filter_tap_rows(xf, yf, wf, offs, boffs, spix, dpix, rows, r0, r1, n, a, g, j0, ncol,
+                                         H, W, Cin, OH, OW, ldd, Cogp, KW, Cg, Cout, Cog, sh, sw, dh, dw, pt,
+                                         WIDE_MR, nv)
+                        continue
                     for b in range(KW):
                         lo, hi = valid_range(b * dw - pl, sw, W, OW)
                         for t in range(r1 - r0):
@@ -672,29 +689,53 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
 
 
 @njit(**JIT)
-def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
-    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, FILTER_MR, NV)
+def _filter_tap_rows(xf, yf, wf, offs, boffs, spix, dpix, rows, r0, r1, n, a, g, j0, ncol, H, W, Cin, OH, OW, ldd,
+                     Cogp, KW, Cg, Cout, Cog, sh, sw, dh, dw, pt, mr, nv):
+    """Output rows rows[r0:r1] of image n added into the KW * Cg taps (b, c) of kernel row a, group g,
+    channels j0..j0+ncol, as the rows of one tile: x is column-padded, so every tap reads all OW
+    output columns (the padding's zeros add nothing) and each sum keeps the order rows, columns.
+    The tile has WIDE_MR rows (``taps_as_rows``): all of them computed, so no more than needed."""
+    literally(mr)
+    literally(nv)
+    for t in range(r1 - r0):
+        oy = rows[r0 + t]
+        offs[t] = (n * H + oy * sh - pt + a * dh) * W * Cin + g * Cg
+        boffs[t] = (n * OH + oy) * OW * ldd + g * Cogp
+    npix = KW * Cg
+    for p in range(mr):
+        q = min(p, npix - 1)
+        b = q // Cg
+        c = q - b * Cg
+        spix[p] = b * dw * Cin + c
+        dpix[p] = ((a * KW + b) * Cg + c) * Cout + g * Cog + j0
+    _tile(xf, offs, boffs, r1 - r0, OW, sw * Cin, spix, yf, ldd, j0, wf, dpix, npix, ncol, n > 0 or r0 > 0, mr, nv)
 
 
 @njit(**JIT)
-def _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk):
-    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, WIDE_MR, WIDE_NV)
+def _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, tap_rows):
+    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, tap_rows, FILTER_MR, NV)
+
+
+@njit(**JIT)
+def _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, tap_rows):
+    _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, tap_rows, WIDE_MR,
+                 WIDE_NV)
 
 
 @njit(**PARALLEL_JIT)
 def _filter_tasks_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
-                           nchunk):
+                           nchunk, tap_rows):
     for c in prange(nchunks):
         t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
+        _filter_tasks(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, tap_rows)
 
 
 @njit(**PARALLEL_JIT)
 def _filter_tasks_thin_parallel(nchunks, ntasks, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per,
-                                nchunk):
+                                nchunk, tap_rows):
     for c in prange(nchunks):
         t0, t1 = chunk_bounds(ntasks, nchunks, c)
-        _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk)
+        _filter_tasks_thin(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, per, nchunk, tap_rows)
 
 
 _FILTER_KERNELS = {  # by filter_tile (on 16-register CPUs only the 6 x 2 shape is used)
