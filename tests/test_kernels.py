@@ -112,6 +112,26 @@ def test_every_strategy_matches_naive(how, c, seed):
         K._strategy = original
 
 
+def _random_dy(c, x, wt, seed):
+    shape = naive.naive_conv2d(x, wt, c["strides"], c["pads"], c["dilations"], c["groups"]).shape
+    return np.random.default_rng(seed + 1).standard_normal(shape).astype(c["dtype"])
+
+
+def _gemm_with_each(module, name, values, run):
+    """``run()``'s results with the gemm kernels forced and ``module.name`` set to each value in turn."""
+    original = K._strategy, getattr(module, name)
+    K._strategy = lambda written, reduced, dtype: "gemm"
+    try:
+        results = []
+        for value in values:
+            setattr(module, name, value)
+            results.append(run())
+        return results
+    finally:
+        K._strategy = original[0]
+        setattr(module, name, original[1])
+
+
 @settings(max_examples=60, deadline=None)
 @given(c=conv_cases(), seed=st.integers(0, 2**31))
 def test_input_gradient_unpadded_dy_matches_padded(c, seed):
@@ -119,19 +139,13 @@ def test_input_gradient_unpadded_dy_matches_padded(c, seed):
     is large: right for every geometry, and bitwise the sum of the column-padded path."""
     c = dict(c, n=max(c["n"], 1))
     x, wt = _arrays(c, seed)
-    dy = np.random.default_rng(seed + 1).standard_normal(
-        naive.naive_conv2d(x, wt, c["strides"], c["pads"], c["dilations"], c["groups"]).shape).astype(c["dtype"])
-    original = K._strategy, K._PAD_DY_BYTES
-    K._strategy = lambda written, reduced, dtype: "gemm"
-    results = []
-    try:
-        for threshold in (0, 1 << 62):
-            K._PAD_DY_BYTES = threshold
-            dx = np.full(x.shape, np.nan, c["dtype"])
-            K.conv2d_backprop_input(dy, wt, dx, *_args(c))
-            results.append(dx)
-    finally:
-        K._strategy, K._PAD_DY_BYTES = original
+    dy = _random_dy(c, x, wt, seed)
+
+    def run():
+        dx = np.full(x.shape, np.nan, c["dtype"])
+        K.conv2d_backprop_input(dy, wt, dx, *_args(c))
+        return dx
+    results = _gemm_with_each(K, "_PAD_DY_BYTES", (0, 1 << 62), run)
     rdx = naive.naive_conv2d_backprop_input(dy, wt, (c["h"], c["w"]), c["strides"], c["pads"],
                                             c["dilations"], c["groups"])
     np.testing.assert_allclose(results[0], rdx, **_tol(c["dtype"], c["kh"] * c["kw"] * c["cout"] // c["groups"]))
@@ -146,20 +160,14 @@ def test_filter_gradient_taps_as_rows_matches_channel_rows(c, cg, kw, seed):
     c = dict(c, n=max(c["n"], 1), cin=cg * c["groups"], kw=kw, w=c["w"] + c["dilations"][1] * (kw - c["kw"]))
     c["w"] = max(c["w"], c["dilations"][1] * (kw - 1) + 1 - sum(c["pads"][1]), 1)
     x, wt = _arrays(c, seed)
-    dy = np.random.default_rng(seed + 1).standard_normal(
-        naive.naive_conv2d(x, wt, c["strides"], c["pads"], c["dilations"], c["groups"]).shape).astype(c["dtype"])
-    original = K._strategy, gemm.taps_as_rows
-    K._strategy = lambda written, reduced, dtype: "gemm"
-    results = []
-    try:
-        for rule in (original[1], lambda KW, Cg: False):
-            gemm.taps_as_rows = rule
-            dwt = np.full(wt.shape, np.nan, c["dtype"])
-            K.conv2d_backprop_filter(x, dy, dwt, *_args(c))
-            results.append(dwt)
-    finally:
-        K._strategy, gemm.taps_as_rows = original
-    assert original[1](kw, cg) == (kw * cg <= 4)
+    dy = _random_dy(c, x, wt, seed)
+
+    def run():
+        dwt = np.full(wt.shape, np.nan, c["dtype"])
+        K.conv2d_backprop_filter(x, dy, dwt, *_args(c))
+        return dwt
+    assert gemm.taps_as_rows(kw, cg) == (kw * cg <= 4)
+    results = _gemm_with_each(gemm, "taps_as_rows", (gemm.taps_as_rows, lambda KW, Cg: False), run)
     rdw = naive.naive_conv2d_backprop_filter(x, dy, (c["kh"], kw), c["strides"], c["pads"], c["dilations"],
                                              c["groups"])
     np.testing.assert_allclose(results[0], rdw, **_tol(c["dtype"], dy.shape[0] * dy.shape[1] * dy.shape[2]))
