@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import slimlayers as sl
+from slimlayers import validation
 from slimlayers.validation import CheckedArguments, cache_key
 
 from naive import naive_conv2d
@@ -82,3 +83,12 @@ def test_an_output_shape_tensor_or_array_is_checked_every_time():
         assert sl.nn.conv2d_transpose(x, w, shape, 2, "SAME").shape == (1, 8, 8, 1)
     with pytest.raises(ValueError, match="output_shape"):
         sl.nn.conv2d_transpose(x, w, np.array([1, 10, 8, 1]), 2, "SAME")
+
+
+def test_a_lowered_allocation_limit_applies_to_a_call_seen_before(monkeypatch):
+    x = np.ones((2, 8, 8, 1), np.float32)
+    w = np.ones((3, 3, 1, 4), np.float32)
+    sl.nn.conv2d(x, w, 1, "SAME")
+    monkeypatch.setattr(validation, "MAX_ARRAY_BYTES", 1000)
+    with pytest.raises(ValueError, match="MAX_ARRAY_BYTES"):
+        sl.nn.conv2d(x, w, 1, "SAME")

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .. import kernels
+from .. import kernels, validation
 from .activations import relu
 from ..autodiff import ops
 from ..autodiff.tape import needs_gradient, record, unbroadcast
@@ -98,7 +98,9 @@ _PLANS = CheckedArguments()
 
 def _planned(plan, x, f, *args):
     key = cache_key(*args)
-    return _PLANS.get(key and (plan, x.shape, f.shape, x.dtype, f.dtype, key), plan, x, f, *args)
+    # the allocation limit too: it is a module setting a user may lower
+    key = key and (plan, x.shape, f.shape, x.dtype, f.dtype, validation.MAX_ARRAY_BYTES, key)
+    return _PLANS.get(key, plan, x, f, *args)
 
 
 def _check_operands(x, f, df, strides, padding, dilations):
