@@ -85,8 +85,12 @@ def _key(value):
         return _BOOLS[value]
     if t is tuple or t is list:
         parts = tuple(_key(v) for v in value)
-        return _NO_KEY if _NO_KEY in parts else parts
+        return _NO_KEY if _has_no_key(parts) else parts
     return _NO_KEY
+
+
+def _has_no_key(parts):
+    return any(p is _NO_KEY for p in parts)  # identity: ``in`` would ask each part's __eq__
 
 
 def cache_key(*values):
@@ -106,7 +110,7 @@ def cache_key(*values):
     else:
         return values  # the common case, on every layer call: no new tuple
     key = tuple(_key(v) for v in values)
-    return None if _NO_KEY in key else key
+    return None if _has_no_key(key) else key
 
 
 class CheckedArguments:

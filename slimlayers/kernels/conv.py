@@ -311,6 +311,12 @@ def _strategy(written, reduced, dtype):
     return "direct"
 
 
+def _column_padded(x, pl, OW, sw, KW, dw):
+    """x zero-padded in width (pl columns on the left) so that every tap b of every output column
+    ox reads inside it: column ox*sw + b*dw."""
+    return packing.padded_columns(x, pl, max(pl + x.shape[2], (OW - 1) * sw + (KW - 1) * dw + 1))
+
+
 def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     """out[N, OH, OW, Cout] = conv(x, w) (cross-correlation, zero padding)."""
     N, H, W, Cin = x.shape
@@ -320,7 +326,7 @@ def conv2d_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups):
     how = _strategy(Cout // groups, reduced, x.dtype)
     if how == "direct":
         return direct_forward(x, w, out, sh, sw, dh, dw, pt, pl, groups)
-    xp = packing.padded_columns(x, pl, max(pl + W, (OW - 1) * sw + (KW - 1) * dw + 1))
+    xp = _column_padded(x, pl, OW, sw, KW, dw)
     if how == "thin":
         gemm.forward_thin(xp, packing.pack_thin(w, groups, False), out, H, sh, sw, dh, dw, pt, KW, groups)
     else:
@@ -359,7 +365,7 @@ def conv2d_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups):
         return direct_backprop_filter(x, dy, dwt, sh, sw, dh, dw, pt, pl, groups)
     nr = gemm.filter_tile_width(Cg, Cog, x.dtype)
     dyp = dy if Cog % nr == 0 else packing.pad_groups(dy, groups, (Cog + nr - 1) // nr * nr)
-    if gemm.taps_as_rows(KW, Cg):
-        OW = dy.shape[2]
-        x = packing.padded_columns(x, pl, max(pl + W, (OW - 1) * sw + (KW - 1) * dw + 1))
-    gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups)
+    tap_rows = gemm.taps_as_rows(KW, Cg)
+    if tap_rows:
+        x = _column_padded(x, pl, dy.shape[2], sw, KW, dw)
+    gemm.backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, tap_rows)

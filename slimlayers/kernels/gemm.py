@@ -613,11 +613,11 @@ def taps_as_rows(KW, Cg):
     return 1 < KW and KW * Cg <= WIDE_MR
 
 
-def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
+def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, tap_rows):
     """dwt = conv2d_backprop_filter(x, dy) with dyp: dy whose groups are each zero-padded to a
     multiple of ``filter_tile_width`` ([N, OH, OW, groups*Cogp]; dy itself when Cog is a multiple).
-    With ``taps_as_rows``, x must be column-padded (``pl`` zero columns on the left, so that every
-    tap of every output column reads inside it) and ``pl`` is not used.
+    With ``tap_rows`` (``taps_as_rows``), x must be column-padded (``pl`` zero columns on the left,
+    so that every tap of every output column reads inside it) and ``pl`` is not used.
 
     Here the k axis of a tile runs over the output columns ox of one row, so a
     tap b simply sums its valid columns (no padded copy of x is needed, except when the tile rows
@@ -642,7 +642,6 @@ def backprop_filter(x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups):
         per = (per + 1) // 2
     nchunk = (ncb + per - 1) // per
     kernel, parallel = _FILTER_KERNELS[mr, nv]
-    tap_rows = taps_as_rows(KW, Cg)
     launch(kernel, parallel, groups * KH * nchunk, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, 0 if tap_rows else pl,
            groups, ncb, per, nchunk, tap_rows)
 
@@ -692,10 +691,11 @@ def _filter_body(t0, t1, x, dyp, Cog, dwt, sh, sw, dh, dw, pt, pl, groups, ncb, 
                             boffs[t] = ((n * OH + oy) * OW + lo) * ldd + g * Cogp
                         dbase = (a * KW + b) * Cg * Cout + g * Cog + j0
                         for c in range(c0, c1, mr):
-                            npix = KW * Cg if tap_rows else min(mr, c1 - c)
                             if tap_rows:
+                                npix = KW * Cg
                                 _tap_pixels(spix, dpix, KW, Cg, dw * Cin, dbase, Cout, mr)
                             else:
+                                npix = min(mr, c1 - c)
                                 _strided_pixels(spix, dpix, c, 1, dbase + c * Cout, Cout, npix, mr)
                             _tile(xf, offs, boffs, r1 - r0, hi - lo, sw * Cin, spix, yf, ldd, j0, wf, dpix, npix,
                                   ncol, n > 0 or r0 > 0, mr, nv)
