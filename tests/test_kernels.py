@@ -117,15 +117,18 @@ def _random_dy(c, x, wt, seed):
     return np.random.default_rng(seed + 1).standard_normal(shape).astype(c["dtype"])
 
 
-def _gemm_with_each(module, name, values, run):
-    """``run()``'s results with the gemm kernels forced and ``module.name`` set to each value in turn."""
+def _gemm_with_each(module, name, values, kernel, a, b, out_shape, c):
+    """``kernel(a, b, out)``'s outputs (out starts as nan) with the gemm kernels forced and
+    ``module.name`` set to each value in turn."""
     original = K._strategy, getattr(module, name)
     K._strategy = lambda written, reduced, dtype: "gemm"
     try:
         results = []
         for value in values:
             setattr(module, name, value)
-            results.append(run())
+            out = np.full(out_shape, np.nan, c["dtype"])
+            kernel(a, b, out, *_args(c))
+            results.append(out)
         return results
     finally:
         K._strategy = original[0]
@@ -140,12 +143,7 @@ def test_input_gradient_unpadded_dy_matches_padded(c, seed):
     c = dict(c, n=max(c["n"], 1))
     x, wt = _arrays(c, seed)
     dy = _random_dy(c, x, wt, seed)
-
-    def run():
-        dx = np.full(x.shape, np.nan, c["dtype"])
-        K.conv2d_backprop_input(dy, wt, dx, *_args(c))
-        return dx
-    results = _gemm_with_each(K, "_PAD_DY_BYTES", (0, 1 << 62), run)
+    results = _gemm_with_each(K, "_PAD_DY_BYTES", (0, 1 << 62), K.conv2d_backprop_input, dy, wt, x.shape, c)
     rdx = naive.naive_conv2d_backprop_input(dy, wt, (c["h"], c["w"]), c["strides"], c["pads"],
                                             c["dilations"], c["groups"])
     np.testing.assert_allclose(results[0], rdx, **_tol(c["dtype"], c["kh"] * c["kw"] * c["cout"] // c["groups"]))
@@ -161,13 +159,9 @@ def test_filter_gradient_taps_as_rows_matches_channel_rows(c, cg, kw, seed):
     c["w"] = max(c["w"], c["dilations"][1] * (kw - 1) + 1 - sum(c["pads"][1]), 1)
     x, wt = _arrays(c, seed)
     dy = _random_dy(c, x, wt, seed)
-
-    def run():
-        dwt = np.full(wt.shape, np.nan, c["dtype"])
-        K.conv2d_backprop_filter(x, dy, dwt, *_args(c))
-        return dwt
     assert gemm.taps_as_rows(kw, cg) == (kw * cg <= 4)
-    results = _gemm_with_each(gemm, "taps_as_rows", (gemm.taps_as_rows, lambda KW, Cg: False), run)
+    results = _gemm_with_each(gemm, "taps_as_rows", (gemm.taps_as_rows, lambda KW, Cg: False),
+                              K.conv2d_backprop_filter, x, dy, wt.shape, c)
     rdw = naive.naive_conv2d_backprop_filter(x, dy, (c["kh"], kw), c["strides"], c["pads"], c["dilations"],
                                              c["groups"])
     np.testing.assert_allclose(results[0], rdw, **_tol(c["dtype"], dy.shape[0] * dy.shape[1] * dy.shape[2]))
